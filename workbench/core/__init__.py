@@ -1,0 +1,1 @@
+"""The Qt-free core: configs, auth flows, the recorded transport, and the connection check."""

@@ -1,0 +1,103 @@
+"""Auth schemes by name: each turns a connector's auth entry and form values into an httpx.Auth.
+
+Schemes are registered, not special-cased: a vendor scheme adds itself with `register_scheme`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant, TokenCallback
+from workbench.core.auth.schemes import ApiKeyAuth, BearerAuth
+from workbench.core.auth.token_endpoint import ClientCredentials
+from workbench.core.auth.tokens import TokenSet
+from workbench.core.config.model import Authentication
+from workbench.core.redaction import Redactor
+
+__all__ = [
+    "AuthContext",
+    "OAuth2Flow",
+    "TokenSet",
+    "build_auth",
+    "register_scheme",
+]
+
+
+@dataclass
+class AuthContext:
+    """What a scheme may need beyond the form values."""
+
+    redactor: Redactor
+    token_url: str = ""  # oauth2 token URL with placeholders filled (or overridden)
+    on_token: TokenCallback | None = None
+    token: TokenSet | None = None  # a token kept from an earlier run
+    code_verifier: str = ""
+
+
+SchemeBuilder = Callable[[Authentication, Mapping[str, str], AuthContext], httpx.Auth]
+_SCHEMES: dict[str, SchemeBuilder] = {}
+
+
+def register_scheme(auth_type: str, builder: SchemeBuilder) -> None:
+    """Make `auth_type` available to every connector."""
+    _SCHEMES[auth_type] = builder
+
+
+def build_auth(
+    entry: Authentication | None, values: Mapping[str, str], context: AuthContext
+) -> httpx.Auth | None:
+    """The httpx.Auth for a connector's auth entry; None when it needs no auth."""
+    if entry is None or entry.auth_type is None:
+        return None
+    return _SCHEMES[entry.auth_type](entry, values, context)
+
+
+def _bearer(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    ctx.redactor.add_value(values["bearer_token"])
+    return BearerAuth(values["bearer_token"])
+
+
+def _basic(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    ctx.redactor.add_basic_credentials(values["username"], values.get("password", ""))
+    return httpx.BasicAuth(values["username"], values.get("password", ""))
+
+
+def _api_key(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    location = entry.location or "header"
+    name = values["key_name"]
+    if location == "header":
+        ctx.redactor.add_header(name)
+    else:
+        ctx.redactor.add_key(name)
+    ctx.redactor.add_value(values["key_value"])
+    return ApiKeyAuth(location, name, values["key_value"])
+
+
+def _oauth2(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    settings = entry.oauth2_settings
+    assert settings is not None  # the model guarantees it for oauth2
+    for name in ("client_secret", "refresh_token", "code"):
+        ctx.redactor.add_value(values.get(name))
+    grant = OAuth2Grant(
+        grant_type=settings.grant_type,
+        token_url=ctx.token_url or settings.token_url,
+        client=ClientCredentials(
+            values.get("client_id", ""), values.get("client_secret", ""), settings.is_basic_auth
+        ),
+        scope=settings.scope_string(),
+        key_map=entry.key_map(),
+        refresh_token=values.get("refresh_token", ""),
+        code=values.get("code", ""),
+        redirect_uri=values.get("redirect_uri", ""),
+        code_verifier=ctx.code_verifier,
+    )
+    return OAuth2Flow(grant, redactor=ctx.redactor, on_token=ctx.on_token, token=ctx.token)
+
+
+register_scheme("bearer", _bearer)
+register_scheme("basic_http", _basic)
+register_scheme("api_key", _api_key)
+register_scheme("oauth2", _oauth2)

@@ -1,0 +1,180 @@
+"""Talking to an OAuth2 token endpoint: building grant requests and reading what comes back.
+
+Reading is where real providers go wrong, so every failure becomes a `TokenEndpointError` in
+plain words: an RFC 6749 error, an HTML page, garbage, or a token under a non-standard name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+import httpx
+
+from workbench.core.auth.tokens import TokenSet
+from workbench.core.errors import TokenEndpointError
+from workbench.core.transport import tag
+
+SNIPPET = 200
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """How the client authenticates at the token endpoint."""
+
+    client_id: str
+    client_secret: str = ""
+    in_basic_header: bool = False  # Blueprint `is_basic_auth`
+
+
+def token_request(
+    token_url: str,
+    grant: Mapping[str, str],
+    client: ClientCredentials,
+    *,
+    step: str,
+) -> httpx.Request:
+    """A form-encoded token request; client credentials in a Basic header or in the body."""
+    form = {k: v for k, v in grant.items() if v}
+    headers = {"Accept": "application/json"}
+    if client.in_basic_header:
+        # RFC 6749 §2.3.1: form-encode id and secret before base64.
+        pair = f"{quote(client.client_id, safe='')}:{quote(client.client_secret, safe='')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    else:
+        form["client_id"] = client.client_id
+        if client.client_secret:
+            form["client_secret"] = client.client_secret
+    return httpx.Request(
+        "POST", token_url, data=form, headers=headers, extensions=tag("oauth2", step, "token")
+    )
+
+
+def read_token_response(response: httpx.Response, key_map: Mapping[str, str]) -> TokenSet:
+    """Turn a token endpoint's answer into a TokenSet, or explain why it is not one."""
+    payload = _payload(response)
+    status = response.status_code
+    refused = payload is not None and _is_error_code(payload.get("error"))
+    if refused and not _lookup(payload, key_map, "access_token"):
+        assert payload is not None
+        error = str(payload.get("error"))
+        description = _text(payload.get("error_description"))
+        raise TokenEndpointError(
+            f"The token endpoint refused the request: {error}"
+            + (f" ({description})" if description else ""),
+            status=status,
+            error=error,
+            error_description=description,
+            error_uri=_text(payload.get("error_uri")),
+        )
+    if status >= 400 or payload is None:
+        raise TokenEndpointError(_unreadable(response, payload), status=status)
+    access_token = _lookup(payload, key_map, "access_token")
+    if not access_token:
+        keys = ", ".join(sorted(payload)) or "none"
+        mapped = key_map.get("access_token")
+        where = f"under {mapped!r} (from key_map)" if mapped else "under 'access_token'"
+        raise TokenEndpointError(
+            f"The token response has no access token {where}; the keys it has are: {keys}. "
+            "If the provider names it differently, add key_map to an access_token field.",
+            status=status,
+        )
+    expires_in = _seconds(_lookup(payload, key_map, "expires_in"))
+    token_type = _lookup(payload, key_map, "token_type") or "Bearer"
+    return TokenSet(
+        access_token=str(access_token),
+        token_type=str(token_type),
+        expires_at=None if expires_in is None else time.time() + expires_in,
+        refresh_token=_text(_lookup(payload, key_map, "refresh_token")),
+        scope=_text(payload.get("scope")),
+        id_token=_text(payload.get("id_token")),
+        raw=payload,
+    )
+
+
+def _payload(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a mapping: JSON, or form-encoded (GitHub's classic answer); else None."""
+    text = response.text.strip()
+    if not text:
+        return None
+    content_type = response.headers.get("content-type", "").lower()
+    if text[:1] in "{[" or "json" in content_type:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+    if "html" in content_type or text[:1] == "<":
+        return None
+    pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
+    if pairs and all(k and " " not in k for k, _ in pairs) and "=" in text:
+        return dict(pairs)
+    return None
+
+
+def _unreadable(response: httpx.Response, payload: dict[str, Any] | None) -> str:
+    status = f"{response.status_code} {response.reason_phrase}".strip()
+    text = response.text.strip()
+    content_type = response.headers.get("content-type", "").split(";")[0] or "no content type"
+    if not text:
+        return f"The token endpoint answered {status} with an empty body."
+    if "html" in content_type or text.lstrip()[:1] == "<":
+        return (
+            f"The token endpoint answered {status} with an HTML page ({_title(text)}), not a "
+            "token. token_url may point at a login or error page instead of the token "
+            "endpoint, or a proxy or firewall answered instead of the provider."
+        )
+    if payload is None:
+        return (
+            f"The token endpoint answered {status} with {content_type} that is neither JSON "
+            f"nor form-encoded: {_snippet(text)!r}"
+        )
+    return f"The token endpoint answered {status}: {_snippet(text)!r}"
+
+
+def _lookup(payload: Mapping[str, Any], key_map: Mapping[str, str], name: str) -> Any:
+    """The value for a standard key, through key_map; a dotted key_map walks nested objects."""
+    key = key_map.get(name, name)
+    if key in payload:
+        return payload[key]
+    node: Any = payload
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _is_error_code(value: Any) -> bool:
+    """RFC 6749 error codes are single tokens (`invalid_grant`), not sentences."""
+    return isinstance(value, str) and bool(value) and " " not in value.strip()
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _title(html: str) -> str:
+    lowered = html.lower()
+    start, end = lowered.find("<title>"), lowered.find("</title>")
+    if 0 <= start < end:
+        return f"titled {html[start + 7:end].strip()[:80]!r}"
+    return "untitled"
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET else flat[:SNIPPET] + "…"

@@ -1,0 +1,213 @@
+"""The connection check: authenticate, run the validation steps, and return a verdict.
+
+Steps are the connector's `pre_run_configurations` rest steps; without them, the endpoint the
+caller names; without that, `GET base_url`. The first step that fails decides the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from workbench.core.auth import AuthContext, OAuth2Flow, TokenSet, build_auth
+from workbench.core.auth.oauth2 import TokenCallback
+from workbench.core.config.model import Blueprint, Step
+from workbench.core.errors import InputError, TokenEndpointError
+from workbench.core.events import Event, EventLog
+from workbench.core.formspec import FormSpec, form_spec
+from workbench.core.templates import BASE_URL, fill, join_url
+from workbench.core.transport import TransportSettings, classify, create_client, tag
+from workbench.core.verdict import (
+    AuthFacts,
+    Verdict,
+    config_error,
+    from_network_error,
+    from_response,
+    from_token_error,
+)
+
+FLOW = "check"
+
+
+@dataclass
+class CheckOptions:
+    """How to run a check beyond the connector's own settings."""
+
+    endpoint: str | None = None  # used when the connector has no validation steps
+    base_url: str | None = None  # replaces connector.base_url (a staging host, a mock)
+    token_url: str | None = None  # replaces oauth2_settings.token_url
+    settings: TransportSettings = field(default_factory=TransportSettings)
+    token: TokenSet | None = None  # reuse a token from an earlier run
+    on_token: TokenCallback | None = None
+
+
+@dataclass
+class CheckResult:
+    """The verdict, the token obtained (if any) and this run's events."""
+
+    verdict: Verdict
+    token: TokenSet | None = None
+    events: list[Event] = field(default_factory=list)
+
+
+async def run_check(
+    blueprint: Blueprint,
+    given: Mapping[str, str],
+    log: EventLog,
+    options: CheckOptions | None = None,
+) -> CheckResult:
+    """Check one connection end to end; never raises for a failed connection."""
+    options = options or CheckOptions()
+    events: list[Event] = []
+    unsubscribe = log.subscribe(events.append)
+    try:
+        verdict, token = await _run(blueprint, given, log, options)
+    finally:
+        unsubscribe()
+    return CheckResult(verdict, token, events)
+
+
+async def _run(
+    blueprint: Blueprint, given: Mapping[str, str], log: EventLog, options: CheckOptions
+) -> tuple[Verdict, TokenSet | None]:
+    spec = form_spec(blueprint)
+    values, warnings = _clean(spec, spec.with_defaults(given))
+    for name in spec.secret_names:
+        log.redactor.add_value(values.get(name))
+    problems = spec.problems(values)
+    if problems:
+        listed = ", ".join(f"{name} ({why})" for name, why in problems.items())
+        return config_error(f"Some values are missing or invalid: {listed}",
+                            "Fill in the fields marked required."), None
+    facts = _facts(blueprint, values)
+    try:
+        params = {p.name: values[p.name] for p in blueprint.parameters}
+        base_url = (options.base_url or fill(blueprint.connector.base_url, params,
+                                             what="base_url")).rstrip("/")
+        params[BASE_URL] = base_url
+        headers = {
+            k: fill(v, params, what=f"default header {k}")
+            for k, v in blueprint.connector.default_headers.items()
+        }
+        auth = build_auth(blueprint.authentication, values, _auth_context(blueprint, params,
+                                                                          options, log))
+        requests = _requests(blueprint.check_steps, options.endpoint, base_url, params)
+        client = create_client(log, options.settings, auth=auth, headers=headers)
+    except InputError as exc:
+        return config_error(str(exc)), None
+    verdict = config_error("Nothing to check.")
+    async with client:
+        try:
+            if isinstance(auth, OAuth2Flow):
+                await auth.ensure_token(client)
+            for label, request_args in requests:
+                response = await client.request(**request_args)
+                verdict = from_response(response, label, facts)
+                _warn_login_page(response, verdict)
+                if not verdict.ok:
+                    break
+        except TokenEndpointError as exc:
+            verdict = from_token_error(exc, facts)
+        except httpx.TransportError as exc:
+            verdict = from_network_error(classify(exc, _request_url(exc)))
+        except InputError as exc:
+            verdict = config_error(str(exc))
+    verdict.warnings[:0] = warnings
+    token = auth.token if isinstance(auth, OAuth2Flow) else None
+    return verdict, token
+
+
+def _auth_context(
+    blueprint: Blueprint, params: Mapping[str, str], options: CheckOptions, log: EventLog
+) -> AuthContext:
+    entry = blueprint.authentication
+    token_url = options.token_url or ""
+    if not token_url and entry is not None and entry.oauth2_settings is not None:
+        token_url = fill(entry.oauth2_settings.token_url, params, what="token_url")
+    return AuthContext(log.redactor, token_url, options.on_token, options.token)
+
+
+def _requests(
+    steps: list[Step], endpoint: str | None, base_url: str, params: Mapping[str, str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(label, httpx request arguments) for each request the check sends."""
+    if not steps:
+        target = base_url
+        if endpoint:
+            target = join_url(base_url, fill(endpoint, params, what="endpoint"))
+        return [(_label("GET", target), {"method": "GET", "url": target,
+                                          "extensions": tag(FLOW, "check")})]
+    built = []
+    for number, step in enumerate(steps, 1):
+        name = step.name or f"step {number}"
+        url = join_url(base_url, fill(step.endpoint or "", params, what=f"step {name!r}"))
+        args: dict[str, Any] = {
+            "method": step.http_method,
+            "url": url,
+            "headers": {k: fill(v, params, what=f"step {name!r}") for k, v in step.headers.items()},
+            "params": {k: fill(v, params, what=f"step {name!r}")
+                       for k, v in step.query_params.items()},
+            "extensions": tag(FLOW, name),
+        }
+        if isinstance(step.body, dict | list):
+            args["json"] = step.body
+        elif step.body is not None:
+            args["content"] = fill(str(step.body), params, what=f"step {name!r}").encode()
+        built.append((_label(step.http_method, url), args))
+    return built
+
+
+def _clean(spec: FormSpec, values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Fix the copy-paste slips that break auth silently, and say so."""
+    warnings = []
+    for f in spec.fields:
+        value = values.get(f.name, "")
+        if value != value.strip() and f.group == "authentication":
+            values[f.name] = value.strip()
+            warnings.append(f"Removed spaces or line breaks around {f.name}.")
+    token = values.get("bearer_token", "")
+    if spec.auth_type == "bearer" and token.lower().startswith("bearer "):
+        values["bearer_token"] = token[7:].strip()
+        warnings.append("bearer_token started with 'Bearer '; the prefix is added for you.")
+    return values, warnings
+
+
+def _facts(blueprint: Blueprint, values: Mapping[str, str]) -> AuthFacts:
+    entry = blueprint.authentication
+    if entry is None:
+        return AuthFacts()
+    settings = entry.oauth2_settings
+    key_value = values.get("key_value", "")
+    return AuthFacts(
+        auth_type=entry.auth_type,
+        grant_type=settings.grant_type if settings else None,
+        is_basic_auth=bool(settings and settings.is_basic_auth),
+        scopes=settings.scope_string() if settings else "",
+        location=entry.location,
+        key_name=values.get("key_name", ""),
+        key_value_prefixed=" " in key_value.strip(),
+    )
+
+
+def _warn_login_page(response: httpx.Response, verdict: Verdict) -> None:
+    if verdict.ok and response.history and "html" in response.headers.get("content-type", ""):
+        verdict.warnings.append(
+            f"The API redirected to an HTML page ({response.url}); a login or SSO page there "
+            "usually means the credentials were not accepted."
+        )
+
+
+def _label(method: str, url: str) -> str:
+    path = urlsplit(url).path or "/"
+    return f"{method} {path}"
+
+
+def _request_url(exc: httpx.TransportError) -> str:
+    try:
+        return str(exc.request.url)
+    except RuntimeError:
+        return ""

@@ -1,0 +1,180 @@
+"""Forms are data: which values a connector needs, derived once and used by GUI and CLI alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from workbench.core.config.model import Authentication, Blueprint, FieldEntry, Parameter
+from workbench.core.templates import placeholders
+
+FieldKind = Literal["text", "secret", "integer", "boolean", "list"]
+Group = Literal["parameters", "authentication"]
+
+# Always secret, even when a config forgets `is_encrypted`.
+SECRET_NAMES = frozenset(
+    {"password", "bearer_token", "key_value", "client_secret", "refresh_token", "code"}
+)
+_RESPONSE_ONLY = ("access_token", "expires_in", "token_type")
+
+_HELP = {
+    "bearer_token": "Sent as 'Authorization: Bearer <token>'; do not type the 'Bearer ' prefix.",
+    "username": "The user name for HTTP Basic authentication.",
+    "password": "The password (or API token) for HTTP Basic authentication.",
+    "key_name": "Header name (such as X-API-Key) or query parameter name for the key.",
+    "key_value": "Sent exactly as given: include a prefix such as 'Bearer ' if the API wants one.",
+    "client_id": "The OAuth2 client (application) id.",
+    "client_secret": "The OAuth2 client secret.",
+    "refresh_token": "A refresh token issued earlier; exchanged for a fresh access token.",
+    "code": "An authorization code from the provider's redirect (single use, short-lived).",
+    "redirect_uri": "The redirect URI registered for the client; must match exactly.",
+}
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a connector form."""
+
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    group: Group = "parameters"
+    required: bool = False
+    default: str = ""
+    help: str = ""
+    options: tuple[str, ...] = ()
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "secret"
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """The ordered inputs of a connector: parameters first, then authentication fields."""
+
+    fields: tuple[FormField, ...]
+    auth_type: str | None = None
+    grant_type: str | None = None
+    response_key_map: Mapping[str, str] = field(default_factory=dict)
+
+    def field(self, name: str) -> FormField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def secret_names(self) -> list[str]:
+        return [f.name for f in self.fields if f.secret]
+
+    def with_defaults(self, given: Mapping[str, str]) -> dict[str, str]:
+        """Every field's value: what was given, else the default."""
+        return {f.name: given.get(f.name, f.default) for f in self.fields}
+
+    def problems(self, values: Mapping[str, str]) -> dict[str, str]:
+        """Field name → what is wrong with its value; empty when the form is complete."""
+        found: dict[str, str] = {}
+        for f in self.fields:
+            value = values.get(f.name, "")
+            if f.required and not value.strip():
+                found[f.name] = "required"
+            elif f.kind == "integer" and value.strip() and not _is_int(value):
+                found[f.name] = "must be a whole number"
+            elif f.kind == "boolean" and value.strip().lower() not in ("", "true", "false"):
+                found[f.name] = "must be true or false"
+            elif f.options and value and value not in f.options:
+                found[f.name] = "must be one of " + ", ".join(f.options)
+        return found
+
+
+def form_spec(blueprint: Blueprint) -> FormSpec:
+    """Derive the form: parameters, then the fields the auth type needs (implied if omitted)."""
+    used = placeholders(blueprint.connector.base_url)
+    fields = [_parameter_field(p, p.name in used) for p in blueprint.parameters]
+    auth = blueprint.authentication
+    if auth is None or auth.auth_type is None:
+        return FormSpec(tuple(fields))
+    grant = auth.oauth2_settings.grant_type if auth.oauth2_settings else None
+    fields += _auth_fields(auth, grant)
+    return FormSpec(tuple(fields), auth.auth_type, grant, auth.key_map())
+
+
+def _parameter_field(param: Parameter, in_base_url: bool) -> FormField:
+    kind: FieldKind = {"integer": "integer", "boolean": "boolean", "list": "list",
+                       "multiselect": "list"}.get(param.type, "text")  # type: ignore[assignment]
+    if param.is_encrypted:
+        kind = "secret"
+    required = param.required if param.required is not None else in_base_url
+    return FormField(
+        name=param.name,
+        label=param.label or _label(param.name),
+        kind=kind,
+        required=required,
+        default=param.default_text,
+        help=param.description or ("Used in the base URL." if in_base_url else ""),
+        options=tuple(str(o) for o in param.options or ()),
+    )
+
+
+def _implied(auth: Authentication, grant: str | None) -> list[tuple[str, bool]]:
+    """(name, required) of the fields an auth type always needs."""
+    if auth.auth_type == "bearer":
+        return [("bearer_token", True)]
+    if auth.auth_type == "basic_http":
+        return [("username", True), ("password", True)]
+    if auth.auth_type == "api_key":
+        return [("key_name", True), ("key_value", True)]
+    needed = [("client_id", True), ("client_secret", grant == "client_credentials")]
+    if grant == "refresh_token":
+        needed.append(("refresh_token", True))
+    if grant == "authorization_code":
+        needed += [("code", True), ("redirect_uri", True)]
+    return needed
+
+
+def _auth_fields(auth: Authentication, grant: str | None) -> list[FormField]:
+    implied = _implied(auth, grant)
+    names = [name for name, _ in implied]
+    extra = [f.name for f in auth.fields if f.name not in names and not _response_only(f, grant)]
+    result = []
+    for name in names + extra:
+        entry = auth.field(name)
+        required = dict(implied).get(name, False)
+        if entry is not None and entry.required is not None:
+            required = entry.required
+        secret = name in SECRET_NAMES or bool(entry and entry.is_encrypted)
+        result.append(
+            FormField(
+                name=name,
+                label=(entry.label if entry and entry.label else _label(name)),
+                kind="secret" if secret else "text",
+                group="authentication",
+                required=required,
+                default=(entry.value or "") if entry else "",
+                help=(entry.description if entry and entry.description else _HELP.get(name, "")),
+            )
+        )
+    return result
+
+
+def _response_only(entry: FieldEntry, grant: str | None) -> bool:
+    """Fields that only map token-response keys are not inputs."""
+    if entry.name in _RESPONSE_ONLY:
+        return True
+    return entry.name == "refresh_token" and bool(entry.key_map) and grant != "refresh_token"
+
+
+def _label(name: str) -> str:
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _is_int(value: str) -> bool:
+    try:
+        int(value.strip())
+    except ValueError:
+        return False
+    return True
