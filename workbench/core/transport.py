@@ -88,7 +88,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             step=label.get("step", ""),
             method=request.method,
             url=str(request.url),
-            request_headers=list(request.headers.multi_items()),
+            request_headers=_raw_headers(request.headers),
             request_body=request.content if isinstance(request.stream, httpx.ByteStream) else b"",
         )
         started = time.perf_counter()
@@ -111,7 +111,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         )
         event.status = response.status_code
         event.reason = replay.reason_phrase
-        event.response_headers = list(response.headers.multi_items())
+        event.response_headers = _raw_headers(response.headers)
         event.response_body = _decoded(replay)
         self._log.append(event)
         return replay
@@ -155,6 +155,11 @@ def _proxy_for(url: httpx.URL, settings: TransportSettings) -> str | None:
     if proxy and urllib.request.proxy_bypass(host):
         return None
     return proxy
+
+
+def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """Headers as they went over the wire, original case kept."""
+    return [(k.decode(headers.encoding), v.decode(headers.encoding)) for k, v in headers.raw]
 
 
 def _decoded(response: httpx.Response) -> bytes:

@@ -1,0 +1,179 @@
+"""Compose the sandbox apps on one loopback-only aiohttp server, started in-process or forever."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import signal
+import sys
+from types import TracebackType
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.typedefs import Handler
+
+from workbench.sandbox import credentials, oauth_server, protected_api
+from workbench.sandbox.tokens import DEFAULT_ACCESS_TOKEN_LIFETIME, TokenStore
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1")
+ACCESS_LOG = logging.getLogger("workbench.sandbox.access")
+
+_CREDENTIALS = (
+    ("Bearer token", credentials.BEARER_TOKEN),
+    ("Basic username", credentials.BASIC_USERNAME),
+    ("Basic password", credentials.BASIC_PASSWORD),
+    (
+        f"API key ({credentials.API_KEY_HEADER} / ?{credentials.API_KEY_QUERY_PARAM}=)",
+        credentials.API_KEY,
+    ),
+    ("OAuth2 client_id", credentials.OAUTH_CLIENT_ID),
+    ("OAuth2 client_secret", credentials.OAUTH_CLIENT_SECRET),
+    ("OAuth2 refresh_token (rotates on use)", credentials.OAUTH_REFRESH_TOKEN),
+    ("OAuth2 scopes", " ".join(credentials.OAUTH_SCOPES)),
+)
+
+
+class SandboxServer:
+    """A running sandbox on 127.0.0.1 or ::1; `close()` it, or use it as `async with`."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, tokens: TokenStore) -> None:
+        self._runner = runner
+        self.host = host
+        self.port = port
+        self.tokens = tokens
+
+    @property
+    def url(self) -> str:
+        """Base URL without a trailing slash, e.g. `http://127.0.0.1:8765`."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def close(self) -> None:
+        await self._runner.cleanup()
+
+    async def __aenter__(self) -> SandboxServer:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def create_sandbox_app(tokens: TokenStore) -> web.Application:
+    """The whole sandbox: index at `/`, protected API at `/api`, OAuth2 server at `/oauth`."""
+    app = web.Application(middlewares=[_json_route_errors])
+    app.router.add_get("/", index)
+    app.add_subapp("/api", protected_api.create_protected_api(tokens))
+    app.add_subapp("/oauth", oauth_server.create_oauth_app(tokens))
+    return app
+
+
+async def start_sandbox(
+    host: str = credentials.DEFAULT_HOST, port: int = 0, *, tokens: TokenStore | None = None
+) -> SandboxServer:
+    """Start the sandbox on a loopback address; port 0 picks a free port."""
+    if host not in LOOPBACK_HOSTS:
+        raise ValueError(f"the sandbox only listens on {' or '.join(LOOPBACK_HOSTS)}, not {host!r}")
+    tokens = tokens or TokenStore()
+    runner = web.AppRunner(
+        create_sandbox_app(tokens), access_log_class=_RedactingAccessLogger, access_log=ACCESS_LOG
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return SandboxServer(runner, host, runner.addresses[0][1], tokens)
+
+
+def run_sandbox(
+    host: str = credentials.DEFAULT_HOST,
+    port: int = credentials.DEFAULT_PORT,
+    *,
+    access_token_lifetime: int = DEFAULT_ACCESS_TOKEN_LIFETIME,
+) -> None:
+    """Serve until Ctrl+C or SIGTERM, printing the URL once listening and a line per request."""
+    handler = logging.StreamHandler(sys.stdout)
+    ACCESS_LOG.addHandler(handler)
+    ACCESS_LOG.setLevel(logging.INFO)
+    try:
+        asyncio.run(
+            _serve_forever(host, port, TokenStore(access_token_lifetime=access_token_lifetime))
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ACCESS_LOG.removeHandler(handler)
+    print("Sandbox stopped.", flush=True)
+
+
+async def _serve_forever(host: str, port: int, tokens: TokenStore) -> None:
+    async with await start_sandbox(host, port, tokens=tokens) as server:
+        print(f"Sandbox listening on {server.url}/ (Ctrl+C to stop)", flush=True)
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError):  # no SIGTERM handlers on Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+
+
+async def index(request: web.Request) -> web.Response:
+    """GET /: a plain HTML page listing the routes and the demo credentials."""
+    routes = protected_api.ROUTES + oauth_server.ROUTES
+    route_rows = "".join(
+        f"<tr><td>{m}</td><td><code>{html.escape(p)}</code></td><td>{html.escape(d)}</td></tr>"
+        for m, p, d in routes
+    )
+    credential_rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(value)}</code></td></tr>"
+        for name, value in _CREDENTIALS
+    )
+    page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>Connection Workbench sandbox</title></head>
+<body>
+<h1>Connection Workbench sandbox</h1>
+<p>A local, offline stand-in for remote APIs. The credentials below are public demo values for
+this sandbox only.</p>
+<h2>Routes</h2>
+<table border="1"><tr><th>Method</th><th>Path</th><th>Authentication</th></tr>{route_rows}</table>
+<h2>Credentials</h2>
+<table border="1"><tr><th>What</th><th>Value</th></tr>{credential_rows}</table>
+</body></html>
+"""
+    return web.Response(text=page, content_type="text/html")
+
+
+@web.middleware
+async def _json_route_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unknown paths and wrong methods answer in JSON, like the rest of the API."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        message = f"no route {request.path}; see / for the list"
+        return web.json_response({"error": "not_found", "message": message}, status=404)
+    except web.HTTPMethodNotAllowed as error:
+        message = (
+            f"{request.method} is not allowed here; use {', '.join(sorted(error.allowed_methods))}"
+        )
+        return web.json_response(
+            {"error": "method_not_allowed", "message": message},
+            status=405,
+            headers={"Allow": ", ".join(sorted(error.allowed_methods))},
+        )
+
+
+class _RedactingAccessLogger(AbstractAccessLogger):
+    """Logs method, path, query parameter names (never values) and status."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        query = "&".join(f"{name}=***" for name in request.query)
+        target = f"{request.path}?{query}" if query else request.path
+        self.logger.info(
+            "%s %s → %s (%.0f ms)", request.method, target, response.status, time * 1000
+        )
