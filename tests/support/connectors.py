@@ -42,7 +42,7 @@ def auth_connector(auth_yaml: str, *, steps: str = "", params: str = "") -> Blue
 async def check(
     bp: Blueprint, values: dict[str, str], log: EventLog | None = None, **options: object
 ) -> CheckResult:
-    log = log or EventLog()
+    log = EventLog() if log is None else log
     opts = CheckOptions(**options)  # type: ignore[arg-type]
     if "settings" not in options:
         opts.settings = TransportSettings(timeout=5.0, connect_timeout=2.0)

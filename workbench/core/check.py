@@ -113,7 +113,7 @@ async def _run(
         except TokenEndpointError as exc:
             verdict = from_token_error(exc, facts)
         except httpx.TransportError as exc:
-            verdict = from_network_error(classify(exc, _request_url(exc)))
+            verdict = from_network_error(classify(exc, log.redactor.url(_request_url(exc))))
         except InputError as exc:
             verdict = config_error(str(exc))
     verdict.warnings[:0] = warnings
