@@ -18,8 +18,8 @@ from workbench.core.auth.oauth2 import TokenCallback
 from workbench.core.config.model import Blueprint, Step
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
-from workbench.core.formspec import FormSpec, form_spec
-from workbench.core.templates import BASE_URL, fill, join_url
+from workbench.core.formspec import FormSpec, form_spec, step_placeholders
+from workbench.core.templates import BASE_URL, fill, join_url, placeholders
 from workbench.core.transport import TransportSettings, classify, create_client, tag
 from workbench.core.verdict import (
     AuthFacts,
@@ -78,7 +78,8 @@ async def _run(
     values, warnings = _clean(spec, spec.with_defaults(given))
     for name in spec.secret_names:
         log.redactor.add_value(values.get(name))
-    problems = spec.problems(values)
+    waived = _base_url_only(blueprint) if options.base_url else set()
+    problems = spec.problems(values, optional=waived)
     if problems:
         listed = ", ".join(f"{name} ({why})" for name, why in problems.items())
         return config_error(f"Some values are missing or invalid: {listed}",
@@ -119,6 +120,11 @@ async def _run(
     verdict.warnings[:0] = warnings
     token = auth.token if isinstance(auth, OAuth2Flow) else None
     return verdict, token
+
+
+def _base_url_only(blueprint: Blueprint) -> set[str]:
+    """Parameters needed only to build the base URL (moot when the base URL is given)."""
+    return placeholders(blueprint.connector.base_url) - step_placeholders(blueprint)
 
 
 def _auth_context(

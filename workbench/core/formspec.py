@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -74,12 +74,15 @@ class FormSpec:
         """Every field's value: what was given, else the default."""
         return {f.name: given.get(f.name, f.default) for f in self.fields}
 
-    def problems(self, values: Mapping[str, str]) -> dict[str, str]:
-        """Field name → what is wrong with its value; empty when the form is complete."""
+    def problems(
+        self, values: Mapping[str, str], *, optional: Collection[str] = ()
+    ) -> dict[str, str]:
+        """Field name → what is wrong with its value; empty when the form is complete.
+        Names in `optional` may stay empty this time (a base URL given another way)."""
         found: dict[str, str] = {}
         for f in self.fields:
             value = values.get(f.name, "")
-            if f.required and not value.strip():
+            if f.required and not value.strip() and f.name not in optional:
                 found[f.name] = "required"
             elif f.kind == "integer" and value.strip() and not _is_int(value):
                 found[f.name] = "must be a whole number"
@@ -92,8 +95,10 @@ class FormSpec:
 
 def form_spec(blueprint: Blueprint) -> FormSpec:
     """Derive the form: parameters, then the fields the auth type needs (implied if omitted)."""
-    used = placeholders(blueprint.connector.base_url)
-    fields = [_parameter_field(p, p.name in used) for p in blueprint.parameters]
+    in_base_url = placeholders(blueprint.connector.base_url)
+    in_steps = step_placeholders(blueprint)
+    fields = [_parameter_field(p, p.name in in_base_url, p.name in in_steps)
+              for p in blueprint.parameters]
     auth = blueprint.authentication
     if auth is None or auth.auth_type is None:
         return FormSpec(tuple(fields))
@@ -102,12 +107,23 @@ def form_spec(blueprint: Blueprint) -> FormSpec:
     return FormSpec(tuple(fields), auth.auth_type, grant, auth.key_map())
 
 
-def _parameter_field(param: Parameter, in_base_url: bool) -> FormField:
+def step_placeholders(blueprint: Blueprint) -> set[str]:
+    """Names the validation steps and default headers refer to."""
+    texts = list(blueprint.connector.default_headers.values())
+    for step in blueprint.check_steps:
+        texts += [step.endpoint or "", *step.headers.values(), *step.query_params.values()]
+        if isinstance(step.body, str):
+            texts.append(step.body)
+    return set().union(*(placeholders(t) for t in texts)) if texts else set()
+
+
+def _parameter_field(param: Parameter, in_base_url: bool, in_steps: bool) -> FormField:
     kind: FieldKind = {"integer": "integer", "boolean": "boolean", "list": "list",
                        "multiselect": "list"}.get(param.type, "text")  # type: ignore[assignment]
     if param.is_encrypted:
         kind = "secret"
-    required = param.required if param.required is not None else in_base_url
+    used = in_base_url or in_steps
+    required = param.required if param.required is not None else used
     return FormField(
         name=param.name,
         label=param.label or _label(param.name),
