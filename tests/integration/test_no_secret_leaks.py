@@ -185,7 +185,7 @@ async def test_a_failed_connection_does_not_leak_query_secrets(tmp_path: Path) -
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    auth, values = FLOWS["api_key_query"]
+    auth, _values = FLOWS["api_key_query"]
     path = tmp_path / "dead.yaml"
     path.write_text(_connector(auth))
     for mode in ("-v", "--json"):

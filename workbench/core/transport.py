@@ -9,8 +9,8 @@ from __future__ import annotations
 import ssl
 import time
 import urllib.request
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -112,7 +112,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         event.status = response.status_code
         event.reason = replay.reason_phrase
         event.response_headers = _raw_headers(response.headers)
-        event.response_body = _decoded(replay)
+        event.response_body = _decoded(replay, raw)
         self._log.append(event)
         return replay
 
@@ -162,11 +162,12 @@ def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
     return [(k.decode(headers.encoding), v.decode(headers.encoding)) for k, v in headers.raw]
 
 
-def _decoded(response: httpx.Response) -> bytes:
+def _decoded(response: httpx.Response, raw: bytes) -> bytes:
+    """The body after content decoding (gzip, …); the raw bytes when that fails."""
     try:
         return response.read()
     except httpx.DecodingError:
-        return response.stream.read() if isinstance(response.stream, httpx.ByteStream) else b""
+        return raw
 
 
 # -- classifying failures that never produced a response ----------------------------------

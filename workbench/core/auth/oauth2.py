@@ -8,7 +8,7 @@ keychain; this module never stores anything itself.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -138,7 +138,9 @@ class OAuth2Flow(httpx.Auth):
         request.headers["Authorization"] = self.token.authorization()
         yield request
 
-    def sync_auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("OAuth2Flow runs on the async client only")
 
     def _needs_token(self) -> bool:

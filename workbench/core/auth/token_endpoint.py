@@ -60,8 +60,7 @@ def read_token_response(response: httpx.Response, key_map: Mapping[str, str]) ->
     payload = _payload(response)
     status = response.status_code
     refused = payload is not None and _is_error_code(payload.get("error"))
-    if refused and not _lookup(payload, key_map, "access_token"):
-        assert payload is not None
+    if payload is not None and refused and not _lookup(payload, key_map, "access_token"):
         error = str(payload.get("error"))
         description = _text(payload.get("error_description"))
         raise TokenEndpointError(
