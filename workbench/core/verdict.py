@@ -79,6 +79,15 @@ def from_response(response: httpx.Response, label: str, auth: AuthFacts) -> Verd
             f"{scopes} or the user's permissions in the target system.",
             status=status,
         )
+    if status == 407:
+        return Verdict(
+            "network",
+            summary,
+            "The proxy wants credentials: put them in the proxy URL "
+            "(http://user:password@proxy:port) in Settings or HTTPS_PROXY / HTTP_PROXY.",
+            status=status,
+            network="proxy",
+        )
     if status == 429:
         retry = response.headers.get("retry-after")
         wait = f" The server asks to wait {retry} {'s' if retry and retry.isdigit() else ''}"
