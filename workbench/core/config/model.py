@@ -1,0 +1,278 @@
+"""The Blueprint connector model: what a connector file means, independent of YAML.
+
+Known keys are typed; keys the Blueprint format allows elsewhere (report `steps`, pagination,
+`variables_metadata`, …) are kept as extras so nothing a user wrote is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+AuthType = Literal["bearer", "basic_http", "api_key", "oauth2"]
+GrantType = Literal["client_credentials", "refresh_token", "authorization_code"]
+ParameterType = Literal[
+    "string", "integer", "boolean", "date_range", "list", "multiselect", "authentication"
+]
+TOKEN_RESPONSE_KEYS = ("access_token", "expires_in", "token_type", "refresh_token")
+
+# Fields each scheme works with even when the file does not list them (the engine implies them).
+IMPLIED_AUTH_FIELDS: dict[str, tuple[str, ...]] = {
+    "bearer": ("bearer_token",),
+    "basic_http": ("username", "password"),
+    "api_key": ("key_name", "key_value"),
+    "oauth2": ("client_id", "client_secret", "code", "redirect_uri", *TOKEN_RESPONSE_KEYS),
+}
+
+# Text the user may write unquoted (`8080`, `true`): accepted, and turned back into text.
+Text = Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]})]
+
+
+class _Open(BaseModel):
+    """A model that keeps unknown keys (the format has more than we interpret)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    # Keys the Blueprint format defines at this level that we keep without interpreting; the
+    # loader knows them so that it neither calls them misspellings nor misses their typos.
+    uninterpreted_keys: ClassVar[frozenset[str]] = frozenset()
+
+
+class FieldEntry(_Open):
+    """One field of an authentication entry (`client_id`, `password`, `access_token`, …)."""
+
+    name: str = Field(description="Field name: client_id, password, bearer_token, key_value, …")
+    type: str = "string"
+    value: Text | None = Field(default=None, description="Default (or fixed) value.")
+    is_encrypted: bool = Field(default=False, description="A secret: masked, kept in the keychain.")
+    key_map: str | None = Field(
+        default=None,
+        description="Name (or dotted path) of this field in a non-standard token response.",
+    )
+    label: str | None = Field(default=None, description="Label shown in the form.")
+    description: str | None = Field(default=None, description="Help text shown in the form.")
+    required: bool | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _scalar_to_text(cls, value: Any) -> Any:
+        return _scalar_text(value)
+
+
+class OAuth2Settings(_Open):
+    """`oauth2_settings` of an oauth2 entry; extra keys are authorization parameters."""
+
+    grant_type: GrantType
+    token_url: str = Field(description="Endpoint that issues access tokens.")
+    is_basic_auth: bool = Field(
+        default=False,
+        description="Send client_id/client_secret in a Basic Authorization header, not the body.",
+    )
+    scopes: str | list[str] | None = Field(default=None, description="Space-separated or a list.")
+    authorization_url: str | None = Field(
+        default=None, description="Login page for the authorization_code grant."
+    )
+
+    def scope_string(self) -> str:
+        """Scopes as the space-separated string the token endpoint expects."""
+        if isinstance(self.scopes, list):
+            return " ".join(s for s in self.scopes if s)
+        return " ".join((self.scopes or "").split())
+
+    def extra_authorization_params(self) -> dict[str, str]:
+        """Extra keys (prompt, audience, access_type, …) for the authorization request."""
+        return {k: str(v) for k, v in (self.model_extra or {}).items() if v is not None}
+
+
+class Parameter(_Open):
+    """A plain interface parameter (`type: string` and friends) with its default in `value`."""
+
+    name: str = Field(description="Referenced as {name} or {{%name%}}.")
+    type: Literal["string", "integer", "boolean", "date_range", "list", "multiselect"] = "string"
+    value: Any = Field(default=None, description="Default value.")
+    is_encrypted: bool = False
+    label: str | None = Field(default=None, description="Label shown in the form.")
+    description: str | None = Field(default=None, description="Help text shown in the form.")
+    required: bool | None = None
+    options: list[Any] | None = None
+
+    @property
+    def default_text(self) -> str:
+        return "" if self.value is None else str(_scalar_text(self.value))
+
+
+class Authentication(_Open):
+    """A `type: authentication` entry: how requests prove who they are."""
+
+    name: str
+    type: Literal["authentication"]
+    auth_type: AuthType | None = None
+    location: Literal["header", "query_param"] | None = None
+    oauth2_settings: OAuth2Settings | None = None
+    fields: list[FieldEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Authentication:
+        if self.auth_type == "oauth2" and self.oauth2_settings is None:
+            raise ValueError("auth_type oauth2 needs an oauth2_settings block")
+        if self.auth_type != "oauth2" and self.oauth2_settings is not None:
+            raise ValueError(
+                f"oauth2_settings only applies to auth_type oauth2, not {self.auth_type}"
+            )
+        if self.location is not None and self.auth_type != "api_key":
+            raise ValueError("location only applies to auth_type api_key")
+        names = [f.name for f in self.fields]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"field listed twice: {', '.join(dupes)}")
+        return self
+
+    def field(self, name: str) -> FieldEntry | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def key_map(self) -> dict[str, str]:
+        """Standard token-response key → the provider's key, from fields with `key_map`."""
+        return {
+            f.name: f.key_map for f in self.fields if f.key_map and f.name in TOKEN_RESPONSE_KEYS
+        }
+
+
+_PARAMETER_TYPES = frozenset(get_args(Parameter.model_fields["type"].annotation))
+
+
+def _source_kind(entry: Any) -> str:
+    """Which model an entry is; one with a mistyped `type` but auth keys is still auth."""
+    if not isinstance(entry, dict):
+        kind = getattr(entry, "type", None)
+        return "authentication" if kind == "authentication" else "parameter"
+    kind = entry.get("type")
+    if kind == "authentication":
+        return "authentication"
+    looks_like_auth = "auth_type" in entry or "fields" in entry
+    return "authentication" if looks_like_auth and kind not in _PARAMETER_TYPES else "parameter"
+
+
+# Each entry validates against exactly one model, so errors name that model's keys.
+SourceEntry = Annotated[
+    Annotated[Authentication, Tag("authentication")] | Annotated[Parameter, Tag("parameter")],
+    Discriminator(_source_kind),
+]
+
+
+class Section(_Open):
+    source: list[SourceEntry] = Field(default_factory=list)
+
+
+class InterfaceParameters(_Open):
+    section: Section = Field(default_factory=Section)
+
+
+class ConnectorInfo(_Open):
+    """The `connector` block: where requests go and what they always carry."""
+
+    uninterpreted_keys = frozenset(
+        {"default_retry_strategy", "variables_metadata", "variables_storages"}
+    )
+
+    name: str
+    base_url: str = Field(description="May hold {parameter} placeholders.")
+    default_headers: dict[str, Text] = Field(
+        default_factory=dict, description="Headers sent with every request."
+    )
+
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _header_values_to_text(cls, headers: Any) -> Any:
+        if isinstance(headers, dict):
+            return {k: _scalar_text(v) for k, v in headers.items()}
+        return headers
+
+
+class Step(_Open):
+    """A step of `pre_run_configurations`; `rest` steps are what a connection check sends."""
+
+    uninterpreted_keys = frozenset(
+        {"pagination", "variables_output", "items_path", "item_name", "nested_steps"}
+    )
+
+    name: str | None = None
+    type: str = Field(default="rest", description="rest steps are sent by a connection check.")
+    description: str | None = None
+    http_method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
+    endpoint: str | None = Field(default=None, description='For example "{{%BASE_URL%}}/me".')
+    headers: dict[str, Text] = Field(default_factory=dict)
+    query_params: dict[str, Text] = Field(default_factory=dict)
+    body: Any = None
+
+    @field_validator("http_method", mode="before")
+    @classmethod
+    def _upper_method(cls, method: Any) -> Any:
+        return method.upper() if isinstance(method, str) else method
+
+    @field_validator("headers", "query_params", mode="before")
+    @classmethod
+    def _values_to_text(cls, mapping: Any) -> Any:
+        if isinstance(mapping, dict):
+            return {k: _scalar_text(v) for k, v in mapping.items()}
+        return mapping
+
+    @model_validator(mode="after")
+    def _rest_needs_endpoint(self) -> Step:
+        if self.type == "rest" and not self.endpoint:
+            raise ValueError("a rest step needs an endpoint")
+        return self
+
+
+class RunConfiguration(_Open):
+    name: str | None = None
+    steps: list[Step] = Field(default_factory=list)
+
+
+class Blueprint(_Open):
+    """A whole Blueprint connector file."""
+
+    uninterpreted_keys = frozenset({"steps", "multi-reports", "post_run_configurations"})
+
+    interface_parameters: InterfaceParameters | None = None
+    connector: ConnectorInfo
+    pre_run_configurations: RunConfiguration | None = None
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        if self.interface_parameters is None:
+            return []
+        return [e for e in self.interface_parameters.section.source if isinstance(e, Parameter)]
+
+    @property
+    def authentication(self) -> Authentication | None:
+        """The connector's (first) authentication entry, or None for no auth."""
+        if self.interface_parameters is None:
+            return None
+        entries = self.interface_parameters.section.source
+        return next((e for e in entries if isinstance(e, Authentication)), None)
+
+    @property
+    def check_steps(self) -> list[Step]:
+        """The rest steps a connection check runs, in order."""
+        if self.pre_run_configurations is None:
+            return []
+        return [s for s in self.pre_run_configurations.steps if s.type == "rest"]
+
+
+def _scalar_text(value: Any) -> Any:
+    """Numbers and booleans written where text is meant become the text the user wrote."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value

@@ -1,0 +1,50 @@
+"""The connector format as a JSON Schema, derived from the model, for editors and other tools.
+
+`connectors/connector.schema.json` is generated from here (`write_schema`); a test fails when the
+committed copy is stale. Connector files point editors at it with a first line of
+`# yaml-language-server: $schema=connector.schema.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from workbench.core.config.model import Blueprint
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_ID = "urn:connection-workbench:schema:connector"
+SCHEMA_FILENAME = "connector.schema.json"
+
+
+def connector_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a Blueprint connector file."""
+    body = Blueprint.model_json_schema(mode="validation")
+    body.pop("title", None)
+    body.pop("description", None)
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": SCHEMA_ID,
+        "title": "Blueprint connector",
+        "description": (
+            "A Boomi Data Integration (Rivery) Blueprint connector file as Connection Workbench "
+            "reads it. Keys beyond the ones described here are allowed and kept."
+        ),
+        **body,
+    }
+
+
+def render_schema() -> str:
+    """The schema as the committed file holds it: 2-space indent, trailing newline."""
+    return json.dumps(connector_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema(path: str | os.PathLike[str]) -> Path:
+    """Write the schema to `path` (a file, or a folder to hold connector.schema.json)."""
+    target = Path(path)
+    if target.is_dir():
+        target = target / SCHEMA_FILENAME
+    target.write_text(render_schema(), encoding="utf-8")
+    return target
