@@ -240,3 +240,21 @@ async def test_missing_ca_bundle_file_is_a_config_error(tmp_path: Path) -> None:
                            settings=settings)).verdict
     assert verdict.outcome == "config_error"
     assert "nope.pem" in verdict.summary
+
+
+async def test_steps_can_use_auth_field_values(server: RecordingServer) -> None:
+    server.json("GET", "/users/ada", {})
+    bp = auth_connector("""
+        - name: auth
+          type: authentication
+          auth_type: basic_http
+    """, steps="""
+        pre_run_configurations:
+          steps:
+            - name: self
+              type: rest
+              endpoint: "{{%BASE_URL%}}/users/{{%username%}}"
+    """)
+    result = await check(bp, {"url": server.url, "username": "ada", "password": "pw12"})
+    assert result.verdict.ok, result.verdict
+    assert server.seen[0].path == "/users/ada"

@@ -86,7 +86,7 @@ async def _run(
                             "Fill in the fields marked required."), None
     facts = _facts(blueprint, values)
     try:
-        params = {p.name: values[p.name] for p in blueprint.parameters}
+        params = dict(values)  # steps may use auth fields too ({{%client_id%}})
         base_url = (options.base_url or fill(blueprint.connector.base_url, params,
                                              what="base_url")).rstrip("/")
         params[BASE_URL] = base_url
