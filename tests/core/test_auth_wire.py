@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from tests.support.connectors import auth_connector, check
+from tests.support.connectors import auth_connector, check, oauth_entry
 from tests.support.recording_server import RecordingServer
 from workbench.core.events import EventLog
 
@@ -109,24 +109,6 @@ async def test_api_key_rejected_hint_names_location_and_prefix(server: Recording
     assert "Bearer <key>" in result.verdict.hint
 
 
-def _oauth(grant: str, basic: bool, extra_fields: str = "", scopes: str = "") -> str:
-    return f"""
-        - name: auth
-          type: authentication
-          auth_type: oauth2
-          oauth2_settings:
-            grant_type: {grant}
-            token_url: "{{url}}/token"
-            is_basic_auth: {"true" if basic else "false"}
-            {f'scopes: "{scopes}"' if scopes else ""}
-          fields:
-            - name: client_id
-            - name: client_secret
-              is_encrypted: true
-{extra_fields}
-    """
-
-
 def _token_then_me(server: RecordingServer, token: dict[str, object]) -> None:
     server.json("POST", "/token", token)
 
@@ -140,7 +122,7 @@ def _token_then_me(server: RecordingServer, token: dict[str, object]) -> None:
 
 async def test_client_credentials_in_body(server: RecordingServer) -> None:
     _token_then_me(server, {"access_token": "at-1", "token_type": "bearer", "expires_in": 3600})
-    bp = auth_connector(_oauth("client_credentials", basic=False, scopes="read  write"))
+    bp = auth_connector(oauth_entry("client_credentials", basic=False, scopes="read  write"))
     result = await check(bp, {"url": server.url, "client_id": "cid", "client_secret": "cs/+="})
     assert result.verdict.ok, result.verdict
     token_request = server.requests_to("/token")[0]
@@ -155,7 +137,7 @@ async def test_client_credentials_in_body(server: RecordingServer) -> None:
 
 async def test_client_credentials_in_basic_header(server: RecordingServer) -> None:
     _token_then_me(server, {"access_token": "at-2", "token_type": "Bearer"})
-    bp = auth_connector(_oauth("client_credentials", basic=True))
+    bp = auth_connector(oauth_entry("client_credentials", basic=True))
     result = await check(bp, {"url": server.url, "client_id": "cid", "client_secret": "sec"})
     assert result.verdict.ok
     token_request = server.requests_to("/token")[0]
@@ -165,7 +147,7 @@ async def test_client_credentials_in_basic_header(server: RecordingServer) -> No
 
 async def test_basic_client_auth_form_encodes_id_and_secret(server: RecordingServer) -> None:
     _token_then_me(server, {"access_token": "at-3"})
-    bp = auth_connector(_oauth("client_credentials", basic=True))
+    bp = auth_connector(oauth_entry("client_credentials", basic=True))
     await check(bp, {"url": server.url, "client_id": "a b", "client_secret": "s:/"})
     assert server.requests_to("/token")[0].header("Authorization") == _basic("a%20b", "s%3A%2F")
 
@@ -176,7 +158,7 @@ async def test_form_encoded_token_response(server: RecordingServer) -> None:
         content_type="application/x-www-form-urlencoded"))
     server.route("GET", "/me", lambda s: web.json_response(
         ME, status=200 if s.header("Authorization") == "Bearer at-form" else 401))
-    bp = auth_connector(_oauth("client_credentials", basic=False))
+    bp = auth_connector(oauth_entry("client_credentials", basic=False))
     result = await check(bp, {"url": server.url, "client_id": "c", "client_secret": "s"})
     assert result.verdict.ok, result.verdict
 
@@ -186,7 +168,7 @@ async def test_key_map_reads_non_standard_names(server: RecordingServer) -> None
     server.json("POST", "/token", {"bearerToken": "at-km", "validFor": 120})
     server.route("GET", "/me", lambda s: web.json_response(
         ME, status=200 if s.header("Authorization") == "Bearer at-km" else 401))
-    bp = auth_connector(_oauth("client_credentials", basic=False, extra_fields="""
+    bp = auth_connector(oauth_entry("client_credentials", basic=False, extra_fields="""
             - name: access_token
               key_map: bearerToken
             - name: expires_in
@@ -200,7 +182,7 @@ async def test_key_map_reads_non_standard_names(server: RecordingServer) -> None
 async def test_token_type_is_honoured(server: RecordingServer) -> None:
     server.json("POST", "/token", {"access_token": "at-t", "token_type": "Token"})
     server.json("GET", "/me", ME)
-    bp = auth_connector(_oauth("client_credentials", basic=False))
+    bp = auth_connector(oauth_entry("client_credentials", basic=False))
     await check(bp, {"url": server.url, "client_id": "c", "client_secret": "s"})
     assert server.requests_to("/me")[0].header("Authorization") == "Token at-t"
 
@@ -208,7 +190,7 @@ async def test_token_type_is_honoured(server: RecordingServer) -> None:
 async def test_refresh_token_grant_and_rotation(server: RecordingServer) -> None:
     _token_then_me(server, {"access_token": "at-r", "refresh_token": "rt-2", "expires_in": 3600})
     rotated = []
-    bp = auth_connector(_oauth("refresh_token", basic=False, extra_fields="""
+    bp = auth_connector(oauth_entry("refresh_token", basic=False, extra_fields="""
             - name: refresh_token
               is_encrypted: true
     """))
@@ -224,7 +206,7 @@ async def test_refresh_token_grant_and_rotation(server: RecordingServer) -> None
 
 async def test_authorization_code_exchange_with_pasted_code(server: RecordingServer) -> None:
     _token_then_me(server, {"access_token": "at-c", "refresh_token": "rt-c"})
-    bp = auth_connector(_oauth("authorization_code", basic=False, extra_fields="""
+    bp = auth_connector(oauth_entry("authorization_code", basic=False, extra_fields="""
             - name: code
             - name: redirect_uri
               value: "http://127.0.0.1:9/callback"
@@ -244,7 +226,7 @@ async def test_expired_token_is_renewed_before_use(server: RecordingServer) -> N
 
     _token_then_me(server, {"access_token": "at-new", "expires_in": 3600})
     stale = TokenSet("at-old", expires_at=time.time() + 5)
-    bp = auth_connector(_oauth("client_credentials", basic=False))
+    bp = auth_connector(oauth_entry("client_credentials", basic=False))
     result = await check(bp, {"url": server.url, "client_id": "c", "client_secret": "s"},
                          token=stale)
     assert result.verdict.ok
@@ -258,7 +240,7 @@ async def test_a_401_renews_the_token_once_and_retries(server: RecordingServer) 
 
     _token_then_me(server, {"access_token": "at-fresh", "expires_in": 3600})
     revoked = TokenSet("at-revoked", expires_at=time.time() + 3600)
-    bp = auth_connector(_oauth("client_credentials", basic=False))
+    bp = auth_connector(oauth_entry("client_credentials", basic=False))
     log = EventLog()
     result = await check(bp, {"url": server.url, "client_id": "c", "client_secret": "s"}, log,
                          token=revoked)

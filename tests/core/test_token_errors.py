@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from tests.support.connectors import auth_connector, check
+from tests.support.connectors import auth_connector, check, oauth_entry
 from tests.support.recording_server import RecordingServer
 
 
@@ -13,20 +13,7 @@ def _connector(basic: bool = False, grant: str = "client_credentials"):  # type:
     extra = """
             - name: refresh_token
               is_encrypted: true""" if grant == "refresh_token" else ""
-    return auth_connector(f"""
-        - name: auth
-          type: authentication
-          auth_type: oauth2
-          oauth2_settings:
-            grant_type: {grant}
-            token_url: "{{url}}/token"
-            is_basic_auth: {"true" if basic else "false"}
-            scopes: "api:read"
-          fields:
-            - name: client_id
-            - name: client_secret
-              is_encrypted: true{extra}
-    """)
+    return auth_connector(oauth_entry(grant, basic, extra, scopes="api:read"))
 
 
 VALUES = {"client_id": "cid", "client_secret": "csecret", "refresh_token": "rt-old"}

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from tests.support.cli import workbench
-from tests.support.connectors import check
+from tests.support.connectors import check, oauth_entry
 from tests.support.recording_server import RecordingServer, Seen
 from workbench.core.config import load_connector
 from workbench.core.events import EventLog
@@ -65,22 +65,6 @@ def _connector(auth: str) -> str:
         """).format(auth=textwrap.indent(textwrap.dedent(auth).strip(), " " * 6))
 
 
-def _oauth(grant: str, basic: bool, fields: str = "") -> str:
-    return f"""
-        - name: auth
-          type: authentication
-          auth_type: oauth2
-          oauth2_settings:
-            grant_type: {grant}
-            token_url: "{{url}}/token"
-            is_basic_auth: {str(basic).lower()}
-          fields:
-            - name: client_id
-            - name: client_secret
-{fields}
-    """
-
-
 FLOWS = {
     "bearer": ("""
         - name: auth
@@ -110,14 +94,14 @@ FLOWS = {
             - name: key_name
               value: sig
      """, {"key_value": "QRYKEY-dd44"}),
-    "client_credentials_body": (_oauth("client_credentials", False),
+    "client_credentials_body": (oauth_entry("client_credentials", False),
                                 {"client_id": "cid", "client_secret": "CLIENT-SECRET-ee55"}),
-    "client_credentials_basic": (_oauth("client_credentials", True),
+    "client_credentials_basic": (oauth_entry("client_credentials", True),
                                  {"client_id": "cid", "client_secret": "CLIENT-SECRET-ee56"}),
-    "refresh_token": (_oauth("refresh_token", False),
+    "refresh_token": (oauth_entry("refresh_token", False),
                       {"client_id": "cid", "client_secret": "CLIENT-SECRET-ee57",
                        "refresh_token": "REFRESH-IN-ii99"}),
-    "authorization_code": (_oauth("authorization_code", True, """
+    "authorization_code": (oauth_entry("authorization_code", True, """
             - name: redirect_uri
               value: http://127.0.0.1:9/cb
     """), {"client_id": "cid", "client_secret": "CLIENT-SECRET-ee58", "code": "AUTHCODE-jj00"}),

@@ -47,3 +47,22 @@ async def check(
     if "settings" not in options:
         opts.settings = TransportSettings(timeout=5.0, connect_timeout=2.0)
     return await run_check(bp, values, log, opts)
+
+
+def oauth_entry(grant: str, basic: bool, extra_fields: str = "", scopes: str = "") -> str:
+    """An oauth2 authentication entry whose token_url is `{url}/token`."""
+    return f"""
+        - name: auth
+          type: authentication
+          auth_type: oauth2
+          oauth2_settings:
+            grant_type: {grant}
+            token_url: "{{url}}/token"
+            is_basic_auth: {"true" if basic else "false"}
+            {f'scopes: "{scopes}"' if scopes else ""}
+          fields:
+            - name: client_id
+            - name: client_secret
+              is_encrypted: true
+{extra_fields}
+    """
