@@ -54,6 +54,7 @@ SENSITIVE_KEYS = frozenset(
 FORM_ONLY_KEYS = frozenset({"code"})
 # Values shorter than this are only masked by name: masking "0" everywhere would mangle output.
 MIN_SECRET_LENGTH = 4
+_URL_HEADERS = frozenset({"location", "content-location", "referer"})
 _SCHEMES_KEPT = ("bearer", "basic", "digest", "token", "soticket", "dpop")
 
 
@@ -111,6 +112,8 @@ class Redactor:
         return self._pattern.sub(REDACTED, text)
 
     def header(self, name: str, value: str) -> str:
+        if name.lower() in _URL_HEADERS and not self.is_sensitive_header(name):
+            return self.url(value)  # a redirect can carry ?code=… or an API key
         if not self.is_sensitive_header(name):
             return self.text(value)
         scheme, _, rest = value.partition(" ")

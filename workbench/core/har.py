@@ -1,0 +1,161 @@
+"""HAR 1.2 export: the session's HTTP exchanges in the format browsers and HTTP tools import.
+
+Only HTTP events become entries (notes have no request). Everything is redacted unless the
+redactor is None, which only the GUI's explicit Reveal action passes. Exchanges that never got
+a response (refused, timed out, TLS) keep their request, with status 0 and an `_error` field.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from workbench.core.events import Event, decode_body
+from workbench.core.redaction import Redactor
+
+HAR_VERSION = "1.2"
+CREATOR_NAME = "Connection Workbench"
+# httpx and the aiohttp webhook receiver both speak HTTP/1.1 (HTTP/2 is not enabled).
+HTTP_VERSION = "HTTP/1.1"
+
+
+def to_har(
+    events: Iterable[Event], redactor: Redactor | None, *, creator_version: str
+) -> dict[str, Any]:
+    """A HAR 1.2 document of every HTTP exchange in `events`, oldest first."""
+    exchanges = sorted((e for e in events if is_http(e)), key=lambda e: (e.time, e.id))
+    return {
+        "log": {
+            "version": HAR_VERSION,
+            "creator": {"name": CREATOR_NAME, "version": creator_version},
+            "entries": [_entry(event, redactor) for event in exchanges],
+        }
+    }
+
+
+def write_har(
+    path: str | os.PathLike[str],
+    events: Iterable[Event],
+    redactor: Redactor | None,
+    creator_version: str,
+) -> None:
+    """Write `to_har` as UTF-8 JSON, indented by 2."""
+    document = to_har(events, redactor, creator_version=creator_version)
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump(document, file, indent=2, ensure_ascii=False)
+        file.write("\n")
+
+
+def is_http(event: Event) -> bool:
+    """True for events that carry an HTTP request (everything but notes)."""
+    return event.kind != "note" and bool(event.method)
+
+
+def iso_time(epoch: float) -> str:
+    """Epoch seconds as ISO 8601 with milliseconds and an explicit UTC offset."""
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _entry(event: Event, redactor: Redactor | None) -> dict[str, Any]:
+    elapsed = max(0.0, round(event.duration_ms or 0.0, 3))
+    entry: dict[str, Any] = {
+        "startedDateTime": iso_time(event.time),
+        "time": elapsed,
+        "request": _request(event, redactor),
+        "response": _response(event, redactor),
+        "cache": {},
+        "timings": {"send": 0, "wait": elapsed, "receive": 0},
+    }
+    if event.message:
+        entry["comment"] = _text(event.message, redactor)
+    if event.status is None:
+        entry["_error"] = _text(event.error, redactor) or "no response"
+    entry["_workbench"] = {"kind": event.kind, "flow": event.flow, "step": event.step}
+    return entry
+
+
+def _request(event: Event, redactor: Redactor | None) -> dict[str, Any]:
+    url = redactor.url(event.url) if redactor else event.url
+    content_type = event.header("content-type", response=False) or ""
+    request: dict[str, Any] = {
+        "method": event.method,
+        "url": url,
+        "httpVersion": HTTP_VERSION,
+        "cookies": [],
+        "headers": _headers(event.request_headers, redactor),
+        "queryString": [
+            {"name": k, "value": v}
+            for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        ],
+        "headersSize": -1,
+        "bodySize": _body_size(event, response=False),
+    }
+    if event.request_body:
+        text = decode_body(event.request_body)
+        request["postData"] = {
+            "mimeType": content_type,
+            "text": redactor.body(text, content_type) if redactor else text,
+        }
+    return request
+
+
+def _response(event: Event, redactor: Redactor | None) -> dict[str, Any]:
+    if event.status is None:
+        return {
+            "status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
+            "content": {"size": 0, "mimeType": ""}, "redirectURL": "",
+            "headersSize": -1, "bodySize": -1,
+        }
+    location = event.header("location") or ""
+    return {
+        "status": event.status,
+        "statusText": event.reason,
+        "httpVersion": HTTP_VERSION,
+        "cookies": [],
+        "headers": _headers(event.response_headers, redactor),
+        "content": _content(event, redactor),
+        "redirectURL": redactor.url(location) if redactor and location else location,
+        "headersSize": -1,
+        "bodySize": _body_size(event, response=True),
+    }
+
+
+def _content(event: Event, redactor: Redactor | None) -> dict[str, Any]:
+    body = event.response_body
+    mime = event.header("content-type") or ""
+    content: dict[str, Any] = {"size": len(body), "mimeType": mime}
+    if not body:
+        return content
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        if redactor is None:  # revealed: keep binary bodies exact
+            content.update(text=base64.b64encode(body).decode("ascii"), encoding="base64")
+            return content
+        text = decode_body(body)
+    content["text"] = redactor.body(text, mime) if redactor else text
+    return content
+
+
+def _headers(headers: list[tuple[str, str]], redactor: Redactor | None) -> list[dict[str, str]]:
+    shown = redactor.headers(headers) if redactor else headers
+    return [{"name": name, "value": value} for name, value in shown]
+
+
+def _body_size(event: Event, *, response: bool) -> int:
+    """Bytes on the wire: Content-Length when sent (recorded bodies may be decoded or capped)."""
+    length = event.header("content-length", response=response)
+    if length and length.isdigit():
+        return int(length)
+    if response and event.header("content-encoding"):
+        return -1  # only the decoded body was kept; its compressed size is unknown
+    return len(event.response_body if response else event.request_body)
+
+
+def _text(text: str, redactor: Redactor | None) -> str:
+    return redactor.text(text) if redactor else text
