@@ -14,8 +14,8 @@ VENV="${WORKBENCH_VENV:-.venv}"
 QT_PACKAGES="libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libnss3
   libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1 libasound2
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 ca-certificates"
-# For tests: a real Secret Service, a virtual screen for screenshots.
-TEST_PACKAGES="gnome-keyring dbus xvfb xauth"
+# For tests: a real Secret Service, a virtual screen for screenshots, curl to replay exports.
+TEST_PACKAGES="gnome-keyring dbus xvfb xauth curl"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
