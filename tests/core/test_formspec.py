@@ -87,3 +87,32 @@ def test_parameters_used_by_base_url_or_steps_are_required_with_defaults_and_kin
     assert spec.problems(values) == {"sheet": "required"}
     assert spec.problems({**values, "sheet": "s", "page_size": "many"}) == {
         "page_size": "must be a whole number"}
+
+
+def test_token_response_names_are_not_placeholders_a_step_may_use() -> None:
+    """validate must not accept what the check cannot fill at run time."""
+    import pytest
+
+    from workbench.core.errors import ConfigError
+
+    text = """
+        interface_parameters:
+          section:
+            source:
+              - name: auth
+                type: authentication
+                auth_type: oauth2
+                oauth2_settings: {grant_type: client_credentials, token_url: "https://t.test"}
+                fields:
+                  - name: access_token
+                    key_map: bearerToken
+        connector: {name: X, base_url: "https://x.test"}
+        pre_run_configurations:
+          steps:
+            - type: rest
+              endpoint: "{{%BASE_URL%}}/u/{{%client_id%}}?t={{%access_token%}}"
+    """
+    with pytest.raises(ConfigError) as caught:
+        blueprint(text)
+    messages = [problem.message for problem in caught.value.problems]
+    assert len(messages) == 1 and "{{%access_token%}} names no parameter" in messages[0]

@@ -6,7 +6,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from workbench.core.config.model import Authentication, Blueprint, FieldEntry, Parameter
+from workbench.core.config.model import (
+    RESPONSE_ONLY_KEYS,
+    Authentication,
+    Blueprint,
+    FieldEntry,
+    Parameter,
+)
 from workbench.core.templates import placeholders
 
 FieldKind = Literal["text", "secret", "integer", "boolean", "list"]
@@ -16,7 +22,6 @@ Group = Literal["parameters", "authentication"]
 SECRET_NAMES = frozenset(
     {"password", "bearer_token", "key_value", "client_secret", "refresh_token", "code"}
 )
-_RESPONSE_ONLY = ("access_token", "expires_in", "token_type")
 
 _HELP = {
     "bearer_token": "Sent as 'Authorization: Bearer <token>'; do not type the 'Bearer ' prefix.",
@@ -178,7 +183,7 @@ def _auth_fields(auth: Authentication, grant: str | None) -> list[FormField]:
 
 def _response_only(entry: FieldEntry, grant: str | None) -> bool:
     """Fields that only map token-response keys are not inputs."""
-    if entry.name in _RESPONSE_ONLY:
+    if entry.name in RESPONSE_ONLY_KEYS:
         return True
     return entry.name == "refresh_token" and bool(entry.key_map) and grant != "refresh_token"
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, Discriminator, Tag
 
 from workbench.core.config.findings import Finding
-from workbench.core.config.model import IMPLIED_AUTH_FIELDS, Blueprint
+from workbench.core.config.model import IMPLIED_AUTH_FIELDS, RESPONSE_ONLY_KEYS, Blueprint
 from workbench.core.templates import BASE_URL, placeholders
 
 MISSPELLING_CUTOFF = 0.8
@@ -118,8 +118,9 @@ def _defined_names(data: dict[Any, Any]) -> set[str]:
             names.update(IMPLIED_AUTH_FIELDS.get(str(entry.get("auth_type")), ()))
             fields = entry.get("fields")
             for item in fields if isinstance(fields, list) else []:
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    names.add(item["name"])
+                name = item.get("name") if isinstance(item, dict) else None
+                if isinstance(name, str) and name not in RESPONSE_ONLY_KEYS:
+                    names.add(name)
     metadata = _get(_get(data, "connector"), "variables_metadata")
     names.update(k for k in (metadata if isinstance(metadata, dict) else {}) if isinstance(k, str))
     names.update(_values_of(data, ("variable_name", "item_name")))

@@ -25,13 +25,16 @@ ParameterType = Literal[
     "string", "integer", "boolean", "date_range", "list", "multiselect", "authentication"
 ]
 TOKEN_RESPONSE_KEYS = ("access_token", "expires_in", "token_type", "refresh_token")
+# Token-response names that only rename keys (via key_map); never inputs, never placeholders.
+RESPONSE_ONLY_KEYS = ("access_token", "expires_in", "token_type")
 
-# Fields each scheme works with even when the file does not list them (the engine implies them).
+# Input fields each scheme works with even when the file does not list them (the engine implies
+# them); steps may use them as placeholders because the check fills them from the form.
 IMPLIED_AUTH_FIELDS: dict[str, tuple[str, ...]] = {
     "bearer": ("bearer_token",),
     "basic_http": ("username", "password"),
     "api_key": ("key_name", "key_value"),
-    "oauth2": ("client_id", "client_secret", "code", "redirect_uri", *TOKEN_RESPONSE_KEYS),
+    "oauth2": ("client_id", "client_secret", "refresh_token", "code", "redirect_uri"),
 }
 
 # Text the user may write unquoted (`8080`, `true`): accepted, and turned back into text.
