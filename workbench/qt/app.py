@@ -1,0 +1,106 @@
+"""Start the desktop app: environment, QApplication, theme, qasync loop, main window.
+
+Nothing heavy is imported at module level: `workbench gui --smoke` measures this path, and
+QtWebEngine in particular is imported only when a browser flow starts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+ORGANIZATION = "Connection Workbench"
+APPLICATION = "workbench"
+RESOURCES_ENV = "WORKBENCH_RESOURCES"
+
+
+def prepare_environment() -> None:
+    """Settings Qt reads before the QApplication exists."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium (inside QtWebEngine) refuses to start its sandbox as root.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
+def resources_dir() -> Path:
+    """Icons and styles: $WORKBENCH_RESOURCES, else the bundle's or the repo's resources/."""
+    override = os.environ.get(RESOURCES_ENV)
+    if override:
+        return Path(override).expanduser()
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resources_dir() / "icon.svg"))
+
+
+def configure_application(app: QCoreApplication) -> None:
+    """Names (for QSettings), INI settings everywhere (readable, no registry), style, icon."""
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    if isinstance(app, QApplication):
+        from workbench.qt.preferences import Preferences
+        from workbench.qt.theme import apply_theme
+
+        app.setApplicationDisplayName("Connection Workbench")
+        app.setDesktopFileName("connection-workbench")
+        app.setWindowIcon(app_icon())
+        apply_theme(app, Preferences().theme())
+
+
+def run_gui(argv: Sequence[str] = (), *, smoke: bool = False) -> int:
+    """Open the main window and run until it closes; with `smoke`, exit after the first paint."""
+    prepare_environment()
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+
+    from workbench.qt.aio import install_loop
+    from workbench.qt.main_window import MainWindow
+
+    loop = install_loop(app)
+    window = MainWindow()
+    if smoke:
+        window.installEventFilter(_FirstPaint(window))
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        loop.close()
+
+
+class _FirstPaint(QObject):
+    """Prints the time from process start to the main window's first paint, then quits."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            elapsed = time.time() - process_start_time()
+            print(f"first paint after {elapsed * 1000:.0f} ms", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
+def process_start_time() -> float:
+    """When this process started (epoch seconds); the interpreter's start as a fallback."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # starttime, in clock ticks since boot
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return _IMPORTED_AT
+
+
+_IMPORTED_AT = time.time()

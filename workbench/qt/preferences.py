@@ -1,0 +1,66 @@
+"""App-wide preferences in QSettings: network settings for the core transport, and the theme.
+
+Only non-secret values live here. The core never sees QSettings: it gets a TransportSettings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from workbench.core.transport import TransportSettings
+from workbench.qt.theme import THEMES, Theme
+
+_NETWORK = "network/"
+
+
+class Preferences(QObject):
+    """Reads and writes the app's preferences; emits `sig_changed` after a save."""
+
+    sig_changed = Signal()
+    """Preferences were saved; views and the next request should use the new values."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+
+    def transport_settings(self) -> TransportSettings:
+        """The network settings every request uses, defaults where nothing was saved."""
+        settings = QSettings()
+        defaults = TransportSettings()
+        values = {}
+        for f in fields(TransportSettings):
+            default = getattr(defaults, f.name)
+            stored = settings.value(_NETWORK + f.name, None)
+            values[f.name] = _typed(stored, default)
+        return TransportSettings(**values)
+
+    def set_transport_settings(self, transport: TransportSettings) -> None:
+        settings = QSettings()
+        for name, value in asdict(transport).items():
+            settings.setValue(_NETWORK + name, "" if value is None else value)
+        settings.sync()
+        self.sig_changed.emit()
+
+    def theme(self) -> Theme:
+        value = str(QSettings().value("appearance/theme", "system"))
+        return value if value in THEMES else "system"  # type: ignore[return-value]
+
+    def set_theme(self, theme: Theme) -> None:
+        QSettings().setValue("appearance/theme", theme)
+        self.sig_changed.emit()
+
+
+def _typed(stored: object, default: object) -> object:
+    """QSettings (INI) hands back strings; turn them into the default's type."""
+    if stored is None:
+        return default
+    if isinstance(default, bool):
+        return str(stored).lower() in ("true", "1", "yes")
+    if isinstance(default, float):
+        try:
+            return float(str(stored))
+        except ValueError:
+            return default
+    text = str(stored)
+    return text or None
