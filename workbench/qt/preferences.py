@@ -6,6 +6,7 @@ Only non-secret values live here. The core never sees QSettings: it gets a Trans
 from __future__ import annotations
 
 from dataclasses import asdict, fields
+from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
@@ -28,7 +29,7 @@ class Preferences(QObject):
         """The network settings every request uses, defaults where nothing was saved."""
         settings = QSettings()
         defaults = TransportSettings()
-        values = {}
+        values: dict[str, Any] = {}
         for f in fields(TransportSettings):
             default = getattr(defaults, f.name)
             stored = settings.value(_NETWORK + f.name, None)
@@ -44,7 +45,7 @@ class Preferences(QObject):
 
     def theme(self) -> Theme:
         value = str(QSettings().value("appearance/theme", "system"))
-        return value if value in THEMES else "system"  # type: ignore[return-value]
+        return next((t for t in THEMES if t == value), "system")
 
     def set_theme(self, theme: Theme) -> None:
         QSettings().setValue("appearance/theme", theme)
