@@ -71,20 +71,32 @@ async def run_check(
     return CheckResult(verdict, token, events)
 
 
-async def _run(
+@dataclass
+class _Prepared:
+    """A check ready to send: the client (with auth) and the requests, or why it cannot run."""
+
+    facts: AuthFacts
+    auth: httpx.Auth | None = None
+    client: httpx.AsyncClient | None = None
+    requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problem: Verdict | None = None
+
+
+def _prepare(
     blueprint: Blueprint, given: Mapping[str, str], log: EventLog, options: CheckOptions
-) -> tuple[Verdict, TokenSet | None]:
+) -> _Prepared:
     spec = form_spec(blueprint)
     values, warnings = _clean(spec, spec.with_defaults(given))
     for name in spec.secret_names:
         log.redactor.add_value(values.get(name))
     waived = _base_url_only(blueprint) if options.base_url else set()
+    facts = _facts(blueprint, values)
     problems = spec.problems(values, optional=waived)
     if problems:
         listed = ", ".join(f"{name} ({why})" for name, why in problems.items())
-        return config_error(f"Some values are missing or invalid: {listed}",
-                            "Fill in the fields marked required."), None
-    facts = _facts(blueprint, values)
+        return _Prepared(facts, problem=config_error(
+            f"Some values are missing or invalid: {listed}", "Fill in the fields marked required."))
     try:
         params = dict(values)  # steps may use auth fields too ({{%client_id%}})
         base_url = (options.base_url or fill(blueprint.connector.base_url, params,
@@ -99,13 +111,23 @@ async def _run(
         requests = _requests(blueprint.check_steps, options.endpoint, base_url, params)
         client = create_client(log, options.settings, auth=auth, headers=headers)
     except InputError as exc:
-        return config_error(str(exc)), None
+        return _Prepared(facts, problem=config_error(str(exc)))
+    return _Prepared(facts, auth, client, requests, warnings)
+
+
+async def _run(
+    blueprint: Blueprint, given: Mapping[str, str], log: EventLog, options: CheckOptions
+) -> tuple[Verdict, TokenSet | None]:
+    prepared = _prepare(blueprint, given, log, options)
+    if prepared.problem is not None or prepared.client is None:
+        return prepared.problem or config_error("Nothing to check."), None
+    auth, facts = prepared.auth, prepared.facts
     verdict = config_error("Nothing to check.")
-    async with client:
+    async with prepared.client as client:
         try:
             if isinstance(auth, OAuth2Flow):
                 await auth.ensure_token(client)
-            for label, request_args in requests:
+            for label, request_args in prepared.requests:
                 response = await client.request(**request_args)
                 verdict = from_response(response, label, facts)
                 _warn_login_page(response, verdict)
@@ -117,9 +139,49 @@ async def _run(
             verdict = from_network_error(classify(exc, log.redactor.url(_request_url(exc))))
         except InputError as exc:
             verdict = config_error(str(exc))
-    verdict.warnings[:0] = warnings
+    verdict.warnings[:0] = prepared.warnings
     token = auth.token if isinstance(auth, OAuth2Flow) else None
     return verdict, token
+
+
+async def renew_token(
+    blueprint: Blueprint,
+    given: Mapping[str, str],
+    log: EventLog,
+    options: CheckOptions,
+) -> CheckResult:
+    """Get a fresh token now: with the refresh token of `options.token` when there is one,
+    else through the connector's own grant. Only the token endpoint is called."""
+    events: list[Event] = []
+    unsubscribe = log.subscribe(events.append)
+    try:
+        verdict, token = await _renew(blueprint, given, log, options)
+    finally:
+        unsubscribe()
+    return CheckResult(verdict, token, events)
+
+
+async def _renew(
+    blueprint: Blueprint, given: Mapping[str, str], log: EventLog, options: CheckOptions
+) -> tuple[Verdict, TokenSet | None]:
+    prepared = _prepare(blueprint, given, log, options)
+    if prepared.problem is not None or prepared.client is None:
+        return prepared.problem or config_error("Nothing to renew."), None
+    auth = prepared.auth
+    if not isinstance(auth, OAuth2Flow):
+        return config_error("Only OAuth2 connectors have tokens to renew."), None
+    has_refresh = bool(options.token and options.token.refresh_token)
+    if auth.grant.grant_type == "authorization_code" and not has_refresh:
+        return config_error("There is no refresh token to renew with: authorize again."), None
+    async with prepared.client as client:
+        try:
+            token = await auth.fetch_token(client)
+        except TokenEndpointError as exc:
+            return from_token_error(exc, prepared.facts), None
+        except httpx.TransportError as exc:
+            return from_network_error(classify(exc, log.redactor.url(_request_url(exc)))), None
+    how = "refreshed" if has_refresh else "obtained"
+    return Verdict("ok", f"A new access token was {how}."), token
 
 
 def _base_url_only(blueprint: Blueprint) -> set[str]:
