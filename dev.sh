@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian/Ubuntu machine with nothing but Python 3:
-#   ./dev.sh app    install what is missing, then open the workbench on the sandbox connectors
+#   ./dev.sh app    install what is missing, then open the desktop app on the bundled connectors
 #   ./dev.sh test   install what is missing (test tools too), then run the whole test suite
 # Extra arguments after `test` go to pytest; after `app`, to `workbench`.
 set -euo pipefail
@@ -64,7 +64,7 @@ case "$mode" in
   app)
     apt_install $QT_PACKAGES
     python_env test
-    exec "$VENV/bin/workbench" demo "$@"
+    exec "$VENV/bin/workbench" gui "$@"
     ;;
   test)
     apt_install $QT_PACKAGES $TEST_PACKAGES

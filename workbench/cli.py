@@ -46,8 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     redactor = Redactor()
     _setup_logging(args.log_level, redactor)
     if not getattr(args, "command", None):
-        parser.print_help()
-        return USAGE
+        args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
     try:
         return int(args.run(args, redactor))
     except KeyboardInterrupt:
@@ -60,6 +59,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # -- commands -------------------------------------------------------------------------------
+
+
+def _cmd_gui(args: argparse.Namespace, _redactor: Redactor) -> int:
+    problem = _no_display()
+    if problem:
+        print(problem, file=sys.stderr)
+        return USAGE
+    from workbench.qt.app import run_gui  # Qt only when the GUI is wanted
+
+    return run_gui([str(Path(p).resolve()) for p in args.paths], smoke=args.smoke)
+
+
+def _no_display() -> str | None:
+    """Why the GUI cannot open here (Qt would abort without a word), or None."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+            "Run it inside a desktop session, under xvfb-run, or with QT_QPA_PLATFORM=offscreen "
+            "for a smoke test; the CLI works headless: workbench check|validate|sandbox|demo.")
 
 
 def _cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
@@ -262,6 +282,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.set_defaults(run=_cmd_sandbox)
+
+    gui = sub.add_parser("gui", help="open the desktop app (the default without a command)")
+    gui.add_argument("paths", nargs="*", metavar="PATH", help="connector files or folders to open")
+    gui.add_argument("--smoke", action="store_true",
+                     help="open the window, print the time to its first paint, and exit")
+    gui.set_defaults(run=_cmd_gui)
 
     demo = sub.add_parser("demo", help="start the sandbox and check every sandbox connector")
     demo.set_defaults(run=_cmd_demo)

@@ -24,6 +24,7 @@ Outcome = Literal[
     "token_error",
     "network",
     "config_error",
+    "cancelled",
 ]
 
 
@@ -149,6 +150,12 @@ def from_network_error(error: NetworkError) -> Verdict:
     where = f" ({error.url})" if error.url else ""
     return Verdict("network", f"No response{where}: {error.detail}", error.hint,
                    network=error.kind)
+
+
+def cancelled() -> Verdict:
+    """The user stopped the run; nothing was concluded."""
+    return Verdict("cancelled", "Cancelled.", "The run was stopped before it finished; "
+                   "nothing was concluded about the connection.")
 
 
 def config_error(message: str, hint: str = "") -> Verdict:

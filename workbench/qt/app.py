@@ -58,10 +58,11 @@ def configure_application(app: QCoreApplication) -> None:
         apply_theme(app, Preferences().theme())
 
 
-def run_gui(argv: Sequence[str] = (), *, smoke: bool = False) -> int:
-    """Open the main window and run until it closes; with `smoke`, exit after the first paint."""
+def run_gui(paths: Sequence[str] = (), *, smoke: bool = False) -> int:
+    """Open the main window (and `paths`) and run until it closes; with `smoke`, exit after
+    the first paint."""
     prepare_environment()
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     configure_application(app)
 
@@ -69,14 +70,15 @@ def run_gui(argv: Sequence[str] = (), *, smoke: bool = False) -> int:
     from workbench.qt.main_window import MainWindow
 
     loop = install_loop(app)
-    window = MainWindow()
+    window = MainWindow(sandbox=False if smoke else None)
+    if paths:
+        window.library.open_paths([Path(p) for p in paths])
     if smoke:
         window.installEventFilter(_FirstPaint(window))
     window.show()
     try:
         return app.exec()
     finally:
-        window.shutdown()
         loop.close()
 
 

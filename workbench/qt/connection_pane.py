@@ -1,0 +1,105 @@
+"""The centre of the window: the connector's form, the actions, and the verdict of the last run."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.theme import accent
+from workbench.qt.verdict_banner import VerdictBanner
+
+
+class ConnectionPane(QWidget):
+    """Form, Test connection / Cancel with a busy indicator, and the verdict banner."""
+
+    sig_test_requested = Signal()
+    """The user asked to test the connection."""
+    sig_cancel_requested = Signal()
+    """The user asked to stop the run in flight."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.notice = _NoticeBar()
+        self.form = ConnectorForm()
+        self.banner = VerdictBanner()
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setObjectName("testConnection")
+        self.test_button.setToolTip("Authenticate and run the connector's validation steps "
+                                    "(F5 or Ctrl+R)")
+        self.test_button.setDefault(True)
+        self.test_button.setEnabled(False)
+        self.test_button.clicked.connect(self.sig_test_requested)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelRun")
+        self.cancel_button.setToolTip("Stop the run in flight (Esc)")
+        self.cancel_button.clicked.connect(self.sig_cancel_requested)
+        self.cancel_button.hide()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # indeterminate: a run has no known length
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.test_button)
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.progress)
+        actions.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.form, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.banner)
+
+    def set_busy(self, busy: bool) -> None:
+        """Show that a run is in flight; the rest of the window stays usable."""
+        self.test_button.setEnabled(not busy and self.can_test)
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        self.form.set_busy(busy)
+
+    @property
+    def can_test(self) -> bool:
+        return bool(self.property("canTest"))
+
+    def set_can_test(self, can: bool) -> None:
+        self.setProperty("canTest", can)
+        self.test_button.setEnabled(can and not self.cancel_button.isVisible())
+
+
+class _NoticeBar(QWidget):
+    """A one-line notice the user can dismiss (the no-keychain message)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Dismiss")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.setAutoFillBackground(True)
+        self.hide()
+
+    def show_notice(self, text: str) -> None:
+        self.label.setText(text)
+        self.setStyleSheet(f"background: {accent('warn_bg')}; color: {accent('warn')};")
+        self.label.setStyleSheet(f"color: {accent('warn')};")
+        self.show()

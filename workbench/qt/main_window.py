@@ -1,0 +1,214 @@
+"""The main window: composes the panes and wires user intent to the controllers.
+
+Library (left) → form and actions (centre) → token view (right); the log pane below all three.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QWidget,
+)
+
+from workbench.core.events import EventLog
+from workbench.qt.about import show_about
+from workbench.qt.aio import spawn
+from workbench.qt.check_controller import CheckController
+from workbench.qt.connection_pane import ConnectionPane
+from workbench.qt.library_pane import LibraryPane
+from workbench.qt.log_pane import LogPane
+from workbench.qt.preferences import Preferences
+from workbench.qt.sandbox_control import SandboxControl
+from workbench.qt.session import ConnectorSession
+from workbench.qt.theme import accent
+from workbench.qt.token_view import TokenView
+
+CONNECTOR_FILTER = "Connector files (*.yaml *.yml);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Connector library, form, token view and log, with menus, shortcuts and a status bar."""
+
+    def __init__(self, *, keyring_backend: KeyringBackend | None = None,
+                 sandbox: bool | None = None, parent: QWidget | None = None) -> None:
+        """`keyring_backend` overrides keyring's choice (tests); `sandbox` the autostart."""
+        super().__init__(parent)
+        self.setWindowTitle("Connection Workbench")
+        self.preferences = Preferences(self)
+        self.log = EventLog()
+        self.checks = CheckController(self.log, self.preferences.transport_settings, self)
+        self.library = LibraryPane()
+        self.connection = ConnectionPane()
+        self.token_view = TokenView()
+        self.log_pane = LogPane(self.log)
+        self.sandbox = SandboxControl(parent=self)
+        self.session = ConnectorSession(self.connection, self.token_view, self.checks, self.log,
+                                        keyring_backend, self)
+
+        self._top = QSplitter(Qt.Orientation.Horizontal)
+        self._top.addWidget(self.library)
+        self._top.addWidget(self.connection)
+        self._top.addWidget(self.token_view)
+        self._top.setStretchFactor(1, 1)
+        self._top.setSizes([260, 560, 340])
+        self._main = QSplitter(Qt.Orientation.Vertical)
+        self._main.addWidget(self._top)
+        self._main.addWidget(self.log_pane)
+        self._main.setStretchFactor(0, 3)
+        self._main.setStretchFactor(1, 2)
+        self.setCentralWidget(self._main)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.library.sig_connector_selected.connect(self.session.show_entry)
+        self.library.sig_connector_reloaded.connect(self.session.reload_entry)
+        self.preferences.sig_changed.connect(self._on_preferences_changed)
+        self.sandbox.sig_state_changed.connect(self._on_sandbox_state_changed)
+        self.session.sig_keychain_changed.connect(self._keychain_label.setText)
+        self.setAcceptDrops(False)  # the library pane takes drops itself
+
+        self.library.load_bundled()
+        self._restore_layout()
+        self._on_preferences_changed()
+        self.session.announce_keychain()
+        if sandbox if sandbox is not None else self.sandbox.autostart():
+            QTimer.singleShot(0, lambda: spawn(self.sandbox.start()))
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        self._keychain_label = QLabel()
+        self._sandbox_label = QLabel("Sandbox: off")
+        self._tls_warning = QLabel("⚠ TLS verification is OFF: certificates are not checked")
+        self._tls_warning.setObjectName("tlsWarning")
+        self._tls_warning.hide()
+        bar = self.statusBar()
+        bar.addPermanentWidget(self._tls_warning)
+        bar.addPermanentWidget(self._sandbox_label)
+        bar.addPermanentWidget(self._keychain_label)
+
+    def _action(self, menu: QMenu, text: str, slot: object, *shortcuts: QKeySequence | str,
+                tip: str = "") -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+        self.addAction(action)  # shortcuts work wherever focus is
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&Open connector…", self._on_open_files, QKeySequence.StandardKey.Open)
+        self._action(file, "Open &folder…", self._on_open_folder, "Ctrl+Shift+O")
+        self._recent_menu = file.addMenu("Open &recent")
+        self._recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
+        file.addSeparator()
+        self._action(file, "Export log as &HAR…", self.log_pane.ask_export_har)
+        self._action(file, "Export log as &JSON…", self.log_pane.ask_export_json)
+        file.addSeparator()
+        self._action(file, "&Settings…", self._on_settings, "Ctrl+,")
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        connection = bar.addMenu("&Connection")
+        self.test_action = self._action(connection, "&Test connection", self.session.test,
+                                        "F5", "Ctrl+R")
+        self.cancel_action = self._action(connection, "&Cancel", self.checks.cancel, "Esc")
+        self._action(connection, "&Renew token", self.session.renew)
+        self._action(connection, "&Forget saved values…", self.session.forget)
+
+        view = bar.addMenu("&View")
+        self._action(view, "Search connectors", self.library.focus_search, "Ctrl+F")
+        self._action(view, "Filter log", self.log_pane.focus_filter, "Ctrl+L")
+        self._action(view, "Clear log", self.log_pane.clear, "Ctrl+K")
+
+        tools = bar.addMenu("&Tools")
+        self.sandbox_action = self._action(tools, "Local &sandbox", self._on_sandbox_toggled)
+        self.sandbox_action.setCheckable(True)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Connection Workbench", lambda: show_about(self))
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _on_open_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open connector", "", CONNECTOR_FILTER)
+        if paths:
+            self.library.open_paths([Path(p) for p in paths])
+
+    def _on_open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of connectors")
+        if folder:
+            self.library.open_paths([Path(folder)])
+
+    def _on_recent_menu_about_to_show(self) -> None:
+        self._recent_menu.clear()
+        recent = self.library.recent_paths()
+        for path in recent:
+            action = self._recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.library.open_paths([p]))
+        if not recent:
+            self._recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def _on_settings(self) -> None:
+        from workbench.qt.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.preferences, self).exec()
+
+    def _on_preferences_changed(self) -> None:
+        verify = self.preferences.transport_settings().verify_tls
+        self._tls_warning.setVisible(not verify)
+        self._tls_warning.setStyleSheet(f"color: {accent('fail')}; font-weight: bold;")
+
+    def _on_sandbox_toggled(self, on: bool) -> None:
+        self.sandbox.set_autostart(on)
+        spawn(self.sandbox.start() if on else self.sandbox.stop())
+
+    def _on_sandbox_state_changed(self, running: bool, text: str) -> None:
+        self._sandbox_label.setText(text)
+        self.sandbox_action.blockSignals(True)
+        self.sandbox_action.setChecked(running)
+        self.sandbox_action.blockSignals(False)
+
+    # -- layout and shutdown -------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        for key, splitter in (("window/top", self._top), ("window/main", self._main)):
+            state = settings.value(key)
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+        self.log_pane.restore_state(settings.value("window/log"))
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/top", self._top.saveState())
+        settings.setValue("window/main", self._main.saveState())
+        settings.setValue("window/log", self.log_pane.save_state())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.session.save_now()
+        super().closeEvent(event)
+
+    async def shutdown(self) -> None:
+        """Stop what runs in the background: a check in flight, the sandbox."""
+        self.checks.cancel()
+        await self.sandbox.stop()

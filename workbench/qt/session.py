@@ -1,0 +1,235 @@
+"""The connector being worked on: its form values, saving them, and running it.
+
+Holds what the widgets must not: which connector is shown, the values typed so far in this
+session (so switching connectors or reloading a file loses nothing), and when to save them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from workbench.core.auth import TokenSet
+from workbench.core.check import CheckResult
+from workbench.core.events import EventLog
+from workbench.core.formspec import FormSpec, form_spec
+from workbench.core.library import LibraryEntry
+from workbench.core.secrets import SecretStore
+from workbench.qt.aio import spawn
+from workbench.qt.check_controller import CheckController
+from workbench.qt.connection_pane import ConnectionPane
+from workbench.qt.connector_values import ConnectorValues
+from workbench.qt.token_view import TokenView
+
+SAVE_DELAY_MS = 800
+
+
+class ConnectorSession(QObject):
+    """Shows a library entry in the form, keeps and saves its values, runs checks on it."""
+
+    sig_keychain_changed = Signal(str)
+    """Where secrets are kept now, as a line for the status bar."""
+    _sig_notice = Signal(str)  # the keychain fallback notice, possibly from a worker thread
+
+    def __init__(self, pane: ConnectionPane, token_view: TokenView, checks: CheckController,
+                 log: EventLog, backend: KeyringBackend | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pane = pane
+        self._form = pane.form
+        self._token_view = token_view
+        self._checks = checks
+        self._log = log
+        self._sig_notice.connect(self._on_store_notice)
+        self.values = ConnectorValues(SecretStore(backend, on_notice=self._sig_notice.emit))
+        self._entry: LibraryEntry | None = None
+        self._spec = FormSpec(())
+        self._typed: dict[str, dict[str, str]] = {}  # connector id → values typed this session
+        self._generation = 0
+        self._notice_shown = False
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_now)
+
+        self._form.sig_edited.connect(self._on_form_edited)
+        pane.sig_test_requested.connect(self.test)
+        pane.sig_cancel_requested.connect(checks.cancel)
+        checks.sig_started.connect(self._on_checks_started)
+        checks.sig_busy_changed.connect(pane.set_busy)
+        checks.sig_finished.connect(self._on_checks_finished)
+        checks.sig_token_changed.connect(self._on_checks_token_changed)
+        token_view.sig_refresh_requested.connect(self.renew)
+        token_view.sig_clear_requested.connect(self._on_token_view_clear_requested)
+
+    @property
+    def entry(self) -> LibraryEntry | None:
+        return self._entry
+
+    # -- showing a connector -------------------------------------------------------------------
+
+    def show_entry(self, entry: LibraryEntry) -> None:
+        """Put `entry` in the form: values typed this session, else saved ones, else defaults."""
+        if self._entry is not None and self._entry.ok:
+            self._remember_typed()
+            self.save_now()
+        self._entry = entry
+        self._generation += 1
+        self._pane.banner.clear()
+        self._token_view.set_token(None)
+        if entry.loaded is None:
+            self._show_broken(entry)
+            return
+        self._spec = form_spec(entry.loaded.blueprint)
+        typed = self._typed.get(entry.connector_id)
+        if typed is not None:
+            self._render(typed)
+        else:
+            self._pane.set_can_test(False)
+            spawn(self._load_saved(entry, self._generation))
+
+    def reload_entry(self, entry: LibraryEntry) -> None:
+        """The file changed on disk: show the new form, keeping every value typed so far."""
+        if self._entry is None or entry.path != self._entry.path:
+            return
+        kept = self._form.values() if self._entry.ok else self._typed.get(entry.connector_id, {})
+        self._typed[entry.connector_id] = kept
+        self._entry = entry
+        if entry.loaded is None:
+            self._show_broken(entry)
+            return
+        self._spec = form_spec(entry.loaded.blueprint)
+        self._render(kept)
+        self._pane.banner.show_message(f"Reloaded {entry.path.name} from disk; your values were "
+                                       "kept.", "info")
+
+    async def _load_saved(self, entry: LibraryEntry, generation: int) -> None:
+        saved = await self.values.load(entry.connector_id, self._spec)
+        if generation == self._generation:  # the user may have moved on meanwhile
+            self._render(saved)
+
+    def _render(self, values: Mapping[str, str]) -> None:
+        assert self._entry is not None and self._entry.loaded is not None
+        self._form.set_spec(self._spec, self._spec.with_defaults(values),
+                            self._entry.loaded.name)
+        self._pane.set_can_test(True)
+        self._token_view.set_token(self._checks.token(self._entry.connector_id))
+        self._update_can_refresh()
+
+    def _show_broken(self, entry: LibraryEntry) -> None:
+        self._spec = FormSpec(())
+        self._form.set_spec(self._spec, {}, f"{entry.name} could not be loaded")
+        self._pane.set_can_test(False)
+        count = len(entry.problems)
+        first = entry.problems[0].format().splitlines()[0] if entry.problems else ""
+        self._pane.banner.show_message(
+            f"{entry.path.name} has {count} problem{'s' if count != 1 else ''}; fix the file and "
+            f"it reloads by itself. First: {first}", "fail")
+
+    # -- running -------------------------------------------------------------------------------
+
+    def test(self) -> None:
+        """Validate the form; if it is complete, save it and test the connection."""
+        entry = self._entry
+        if entry is None or entry.loaded is None or self._checks.busy:
+            return
+        values = self._form.values()
+        problems = self._spec.problems(values)
+        self._form.show_problems(problems)
+        if problems:
+            self._pane.banner.show_message(
+                "Some fields need attention before the check can run: "
+                + ", ".join(self._spec.field(n).label for n in problems  # type: ignore[union-attr]
+                            ) + ".", "fail")
+            return
+        self.save_now()
+        self._checks.check(entry.connector_id, entry.loaded.blueprint, values)
+
+    def renew(self) -> None:
+        entry = self._entry
+        if entry is None or entry.loaded is None or self._checks.busy:
+            return
+        self._checks.renew(entry.connector_id, entry.loaded.blueprint, self._form.values())
+
+    def forget(self) -> None:
+        """Delete the saved values (keychain entries included) after asking."""
+        entry = self._entry
+        if entry is None or entry.loaded is None:
+            return
+        answer = QMessageBox.question(
+            self._pane, "Forget saved values",
+            f"Delete every saved value of “{entry.name}”, including its secrets in the "
+            "keychain?")
+        if answer == QMessageBox.StandardButton.Yes:
+            spawn(self._forget(entry, self._spec))
+
+    async def _forget(self, entry: LibraryEntry, spec: FormSpec) -> None:
+        self._typed.pop(entry.connector_id, None)
+        await self.values.forget(entry.connector_id, spec)
+        if self._entry is entry:
+            self._render({})
+            self._pane.banner.show_message("Saved values deleted.", "info")
+
+    def _on_checks_started(self, doing: str) -> None:
+        self._pane.banner.show_busy(doing)
+
+    def _on_checks_finished(self, result: CheckResult) -> None:
+        self._pane.banner.show_verdict(result.verdict)
+
+    def _on_checks_token_changed(self, connector_id: str, token: TokenSet | None) -> None:
+        if self._entry is None or connector_id != self._entry.connector_id:
+            return
+        self._token_view.set_token(token)
+        self._update_can_refresh()
+        rotated = token.refresh_token if token else None
+        if rotated and self._spec.field("refresh_token") is not None:
+            if self._form.values().get("refresh_token") != rotated:
+                # The server rotated it: the old one is now dead, so keep the new one.
+                self._form.set_value("refresh_token", rotated)
+                spawn(self.values.save_secret(connector_id, "refresh_token", rotated))
+
+    def _on_token_view_clear_requested(self) -> None:
+        if self._entry is not None:
+            self._checks.clear_token(self._entry.connector_id)
+
+    def _update_can_refresh(self) -> None:
+        token = self._checks.token(self._entry.connector_id) if self._entry else None
+        self._token_view.set_can_refresh(
+            bool(token and token.refresh_token) or self._spec.grant_type == "refresh_token")
+
+    # -- saving --------------------------------------------------------------------------------
+
+    def _on_form_edited(self, _name: str) -> None:
+        self._save_timer.start()
+
+    def _remember_typed(self) -> None:
+        if self._entry is not None and self._entry.ok and self._spec.fields:
+            self._typed[self._entry.connector_id] = self._form.values()
+
+    def save_now(self) -> None:
+        """Save the shown values: plain ones at once, secrets to the keychain in the background."""
+        self._save_timer.stop()
+        entry = self._entry
+        if entry is None or entry.loaded is None or not self._spec.fields:
+            return
+        values = self._form.values()
+        self._typed[entry.connector_id] = values
+        spawn(self.values.save(entry.connector_id, self._spec, values))
+
+    # -- the keychain --------------------------------------------------------------------------
+
+    def announce_keychain(self) -> None:
+        """Show where secrets go; the no-keychain notice once, if it applies."""
+        store = self.values.secrets
+        self.sig_keychain_changed.emit(f"Secrets: {store.backend_name}")
+        if store.notice:
+            self._on_store_notice(store.notice)
+
+    def _on_store_notice(self, notice: str) -> None:
+        self.sig_keychain_changed.emit(f"Secrets: {self.values.secrets.backend_name}")
+        if not self._notice_shown:
+            self._notice_shown = True
+            self._pane.notice.show_notice(notice)
