@@ -258,3 +258,29 @@ async def test_steps_can_use_auth_field_values(server: RecordingServer) -> None:
     result = await check(bp, {"url": server.url, "username": "ada", "password": "pw12"})
     assert result.verdict.ok, result.verdict
     assert server.seen[0].path == "/users/ada"
+
+
+async def test_a_query_in_the_endpoint_survives_next_to_query_params(
+        server: RecordingServer) -> None:
+    server.json("GET", "/me", {})
+    bp = auth_connector(BEARER, steps="""
+        pre_run_configurations:
+          steps:
+            - name: with query
+              type: rest
+              endpoint: "{{%BASE_URL%}}/me?team=support"
+              query_params:
+                page: "2"
+    """)
+    await check(bp, {"url": server.url, "bearer_token": "t0ken"})
+    assert server.requests_to("/me")[0].query == {"team": "support", "page": "2"}
+    server.seen.clear()
+    plain = auth_connector(BEARER, steps="""
+        pre_run_configurations:
+          steps:
+            - name: only the endpoint's query
+              type: rest
+              endpoint: "{{%BASE_URL%}}/me?team=support"
+    """)
+    await check(plain, {"url": server.url, "bearer_token": "t0ken"})
+    assert server.requests_to("/me")[0].query == {"team": "support"}

@@ -213,12 +213,13 @@ def _requests(
     for number, step in enumerate(steps, 1):
         name = step.name or f"step {number}"
         url = join_url(base_url, fill(step.endpoint or "", params, what=f"step {name!r}"))
+        query = {k: fill(v, params, what=f"step {name!r}") for k, v in step.query_params.items()}
+        # Merged into the URL: httpx's `params=` would replace a query the endpoint already has.
+        url = str(httpx.URL(url).copy_merge_params(query)) if query else url
         args: dict[str, Any] = {
             "method": step.http_method,
             "url": url,
             "headers": {k: fill(v, params, what=f"step {name!r}") for k, v in step.headers.items()},
-            "params": {k: fill(v, params, what=f"step {name!r}")
-                       for k, v in step.query_params.items()},
             "extensions": tag(FLOW, name),
         }
         if isinstance(step.body, dict | list):
