@@ -212,3 +212,77 @@ print(json.dumps({"available": store.available, "notice": store.notice,
     assert report["round_trip"] is True
     assert "fail Keyring" in report["backend_name"]
     assert list(home.rglob("*")) == []
+
+
+# The desktop app end to end: type a secret into the form, close, reopen. Prints booleans only.
+GUI_SCRIPT = """
+import json, os, sys, time
+from pathlib import Path
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from workbench.qt.aio import install_loop
+from workbench.qt.app import configure_application
+from workbench.qt.main_window import MainWindow
+
+value = os.environ["WB_TEST_SECRET"]
+path = Path(os.environ["HOME"]) / "conn.yaml"
+path.write_text('''
+interface_parameters:
+  section:
+    source:
+      - name: auth
+        type: authentication
+        auth_type: bearer
+connector:
+  name: Keychain probe
+  base_url: "http://127.0.0.1:9"
+''')
+app = QApplication(sys.argv[:1])
+configure_application(app)
+install_loop(app)
+
+def wait_for(condition, seconds=20):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        QTest.qWait(20)
+    return condition()
+
+window = MainWindow(sandbox=False)
+window.library.open_paths([path])
+window.library.select_path(path)
+form = window.connection.form
+wait_for(lambda: form.editor("bearer_token") is not None)
+report = {"backend": window.session.values.secrets.backend_name,
+          "notice_shown": window.connection.notice.isVisible()}
+if sys.argv[1] == "store":
+    QTest.keyClicks(form.editor("bearer_token"), value)
+    window.close()
+    import keyring
+    report["stored"] = wait_for(lambda: keyring.get_password(
+        "connection-workbench/" + window.session.entry.connector_id, "bearer_token") == value)
+else:
+    report["restored"] = wait_for(lambda: form.values().get("bearer_token") == value)
+print(json.dumps(report))
+"""
+
+
+@pytest.mark.keychain
+@linux_only
+@needs_secret_service
+def test_the_app_keeps_form_secrets_in_a_real_secret_service(home: Path) -> None:
+    secret = f"wb-{secrets.token_hex(12)}"
+    env = _environment(home, secret)
+    unlock = "echo pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "
+
+    def app_session(mode: str) -> dict[str, Any]:
+        return _run(["dbus-run-session", "--", "sh", "-c", unlock + 'exec "$0" -c "$1" "$2"',
+                     sys.executable, GUI_SCRIPT, mode], env)
+
+    stored = app_session("store")
+    assert stored == {"backend": "SecretService Keyring", "notice_shown": False, "stored": True}
+    restored = app_session("restore")
+    assert restored == {"backend": "SecretService Keyring", "notice_shown": False,
+                        "restored": True}
+    plain = secret.encode()
+    assert _files_containing(home, [plain, base64.b64encode(plain)]) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,31 +23,34 @@ SECRET = "s3cret-bearer-7781"
 
 def bearer_connector(folder: Path, url: str, name: str = "Local bearer",
                      extra_param: str = "") -> Path:
+    """A bearer-token connector whose check calls GET {url}/me?team=…; `extra_param` is a
+    parameter name to add (with the default "eu")."""
+    extra = (f'      - name: "{extra_param}"\n        type: "string"\n        value: "eu"\n'
+             if extra_param else "")
     path = folder / "local_bearer.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        interface_parameters:
-          section:
-            source:
-              - name: "api_url"
-                type: "string"
-                value: "{url}"
-                description: "Where the API lives."
-              - name: "team"
-                type: "string"
-                required: true
-        {textwrap.indent(extra_param, " " * 6)}
-              - name: "auth"
-                type: "authentication"
-                auth_type: "bearer"
-        connector:
-          name: "{name}"
-          base_url: "{{api_url}}"
-        pre_run_configurations:
-          steps:
-            - name: "Who am I"
-              type: rest
-              endpoint: "{{{{%BASE_URL%}}}}/me?team={{{{%team%}}}}"
-        """))
+    path.write_text(
+        "interface_parameters:\n"
+        "  section:\n"
+        "    source:\n"
+        '      - name: "api_url"\n'
+        '        type: "string"\n'
+        f'        value: "{url}"\n'
+        '        description: "Where the API lives."\n'
+        '      - name: "team"\n'
+        '        type: "string"\n'
+        "        required: true\n"
+        + extra +
+        '      - name: "auth"\n'
+        '        type: "authentication"\n'
+        '        auth_type: "bearer"\n'
+        "connector:\n"
+        f'  name: "{name}"\n'
+        '  base_url: "{api_url}"\n'
+        "pre_run_configurations:\n"
+        "  steps:\n"
+        '    - name: "Who am I"\n'
+        "      type: rest\n"
+        '      endpoint: "{{%BASE_URL%}}/me?team={{%team%}}"\n')
     return path
 
 
@@ -64,7 +66,6 @@ def window(qtbot: Any, qloop: Any, keychain: MemoryKeyring) -> Iterator[MainWind
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.session.save_now()
 
 
 def open_connector(qtbot: Any, win: MainWindow, path: Path) -> None:
@@ -88,12 +89,10 @@ def visible_texts(root: QWidget) -> str:
     for widget in root.findChildren(QWidget):
         if not widget.isVisible():
             continue
-        if isinstance(widget, QLabel):
-            parts.append(widget.text())
-        elif isinstance(widget, QLineEdit) and widget.echoMode() == QLineEdit.EchoMode.Normal:
-            parts.append(widget.text())
-        elif isinstance(widget, QPushButton):
-            parts.append(widget.text())
+        plain_field = (isinstance(widget, QLineEdit)
+                       and widget.echoMode() == QLineEdit.EchoMode.Normal)
+        if plain_field or isinstance(widget, QLabel | QPushButton):
+            parts.append(widget.text())  # type: ignore[attr-defined]
     parts.append(win_table_text(root))
     return "\n".join(parts)
 
@@ -101,7 +100,7 @@ def visible_texts(root: QWidget) -> str:
 def win_table_text(root: QWidget) -> str:
     if not isinstance(root, MainWindow):
         return ""
-    model = root.log_pane.table.model()
+    model = root.log_pane.proxy()
     return "\n".join(
         str(model.index(r, c).data() or "")
         for r in range(model.rowCount()) for c in range(model.columnCount()))
@@ -131,7 +130,7 @@ def test_fill_the_form_and_test_a_connection(qtbot: Any, window: MainWindow,
     qtbot.waitUntil(lambda: "200" in banner_text(window), timeout=10_000)
     assert qserver.requests_to("/me")[0].header("Authorization") == f"Bearer {SECRET}"
     assert qserver.requests_to("/me")[0].query == {"team": "support"}
-    qtbot.waitUntil(lambda: window.log_pane.table.model().rowCount() >= 1, timeout=3000)
+    qtbot.waitUntil(lambda: window.log_pane.proxy().rowCount() >= 1, timeout=3000)
     shown = visible_texts(window)
     assert "/me" in shown
     assert SECRET not in shown
@@ -229,8 +228,7 @@ def test_editing_the_file_reloads_the_form_and_keeps_typed_values(
     type_into(qtbot, window, "team", "support")
     type_into(qtbot, window, "bearer_token", SECRET)
     with qtbot.waitSignal(window.library.sig_connector_reloaded, timeout=5000):
-        bearer_connector(tmp_path, qserver.url, name="Renamed bearer", extra_param=(
-            '- name: "region"\n  type: "string"\n  value: "eu"\n'))
+        bearer_connector(tmp_path, qserver.url, name="Renamed bearer", extra_param="region")
     form = window.connection.form
     qtbot.waitUntil(lambda: form.editor("region") is not None)
     assert form.values()["team"] == "support"
@@ -298,13 +296,13 @@ def test_values_persist_plain_in_settings_and_secrets_in_the_keychain(
 def test_layout_is_remembered(qtbot: Any, qloop: Any) -> None:
     first = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
     qtbot.addWidget(first)
-    first.resize(1100, 700)
+    first.resize(760, 560)  # the offscreen screen is 800x600
     first.show()
-    first._top.setSizes([200, 600, 300])
+    first._top.setSizes([150, 400, 200])
     sizes = first._top.sizes()
     first.close()
     second = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
     qtbot.addWidget(second)
     second.show()
-    assert second.size().width() == 1100
+    assert second.size().width() == 760
     assert second._top.sizes() == sizes

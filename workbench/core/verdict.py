@@ -158,6 +158,14 @@ def cancelled() -> Verdict:
                    "nothing was concluded about the connection.")
 
 
+def internal_error(error: BaseException | None) -> Verdict:
+    """A bug on our side, said as such; the error's type only (its text may hold secrets)."""
+    name = type(error).__name__ if error is not None else "unknown error"
+    return Verdict("config_error", f"The workbench failed unexpectedly ({name}).",
+                   "This is a bug in the workbench, not in the connection. Run with "
+                   "--log-level DEBUG for details (secrets are scrubbed) and report it.")
+
+
 def config_error(message: str, hint: str = "") -> Verdict:
     return Verdict("config_error", message, hint)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import qasync
@@ -18,6 +19,9 @@ _TASKS: set[asyncio.Task[Any]] = set()  # strong references, so running tasks ar
 def install_loop(app: QApplication) -> qasync.QEventLoop:
     """A qasync loop on `app`'s event loop, set as asyncio's current (and running) loop."""
     loop = qasync.QEventLoop(app, already_running=True)
+    # Plain Python threads for blocking calls (the keychain): qasync's QThread pool aborts
+    # the process if a QThread object is still alive when Python exits.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=4, thread_name_prefix="workbench"))
     asyncio.set_event_loop(loop)
     return loop
 

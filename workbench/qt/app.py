@@ -69,17 +69,14 @@ def run_gui(paths: Sequence[str] = (), *, smoke: bool = False) -> int:
     from workbench.qt.aio import install_loop
     from workbench.qt.main_window import MainWindow
 
-    loop = install_loop(app)
+    install_loop(app)
     window = MainWindow(sandbox=False if smoke else None)
     if paths:
         window.library.open_paths([Path(p) for p in paths])
     if smoke:
         window.installEventFilter(_FirstPaint(window))
     window.show()
-    try:
-        return app.exec()
-    finally:
-        loop.close()
+    return app.exec()
 
 
 class _FirstPaint(QObject):

@@ -18,7 +18,7 @@ from workbench.core.check import CheckOptions, CheckResult, renew_token, run_che
 from workbench.core.config import Blueprint
 from workbench.core.events import EventLog
 from workbench.core.transport import TransportSettings
-from workbench.core.verdict import cancelled
+from workbench.core.verdict import cancelled, internal_error
 from workbench.qt.aio import spawn
 
 Job = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions], Awaitable[CheckResult]]
@@ -42,7 +42,7 @@ class CheckController(QObject):
         self._log = log
         self._settings = settings
         self._tokens: dict[str, tuple[TokenSet, str]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[CheckResult] | None = None
 
     @property
     def busy(self) -> bool:
@@ -73,11 +73,12 @@ class CheckController(QObject):
         if self.busy:
             return
         self._task = spawn(self._run(job, connector_id, blueprint, dict(values)))
+        self._task.add_done_callback(self._on_task_done)
         self.sig_busy_changed.emit(True)
         self.sig_started.emit(doing)
 
     async def _run(self, job: Job, connector_id: str, blueprint: Blueprint,
-                   values: dict[str, str]) -> None:
+                   values: dict[str, str]) -> CheckResult:
         fingerprint = _fingerprint(values)
         kept = self._tokens.get(connector_id)
         options = CheckOptions(
@@ -85,13 +86,18 @@ class CheckController(QObject):
             token=kept[0] if kept and kept[1] == fingerprint else None,
             on_token=lambda token: self._keep(connector_id, token, fingerprint),
         )
-        try:
-            result = await job(blueprint, values, self._log, options)
-        except asyncio.CancelledError:
+        return await job(blueprint, values, self._log, options)
+
+    def _on_task_done(self, task: asyncio.Task[CheckResult]) -> None:
+        """Ends every run, even one cancelled before it started or one that crashed."""
+        if task.cancelled():
             self._log.note("Cancelled by the user.", flow="check")
             result = CheckResult(cancelled())
-        finally:
-            self.sig_busy_changed.emit(False)
+        elif task.exception() is not None:
+            result = CheckResult(internal_error(task.exception()))
+        else:
+            result = task.result()
+        self.sig_busy_changed.emit(False)
         self.sig_finished.emit(result)
 
     def _keep(self, connector_id: str, token: TokenSet, fingerprint: str) -> None:

@@ -67,7 +67,8 @@ class ConnectorForm(QScrollArea):
             heading.setFont(font)
             heading.setWordWrap(True)
             column.addWidget(heading)
-        for group, caption in (("parameters", "Parameters"), ("authentication", _auth_caption(spec))):
+        groups = (("parameters", "Parameters"), ("authentication", _auth_caption(spec)))
+        for group, caption in groups:
             group_fields = [f for f in spec.fields if f.group == group]
             if group_fields:
                 column.addWidget(self._group(caption, group_fields, values))

@@ -5,6 +5,7 @@ Library (left) → form and actions (centre) → token view (right); the log pan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -96,7 +97,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self._sandbox_label)
         bar.addPermanentWidget(self._keychain_label)
 
-    def _action(self, menu: QMenu, text: str, slot: object, *shortcuts: QKeySequence | str,
+    def _action(self, menu: QMenu, text: str, slot: Callable[..., object],
+                *shortcuts: QKeySequence | QKeySequence.StandardKey | str,
                 tip: str = "") -> QAction:
         action = menu.addAction(text)
         action.triggered.connect(slot)

@@ -14,6 +14,7 @@ from workbench.core.transport import TransportSettings
 from workbench.qt.theme import THEMES, Theme
 
 _NETWORK = "network/"
+_THEME = "appearance/theme"
 
 
 class Preferences(QObject):
@@ -37,31 +38,48 @@ class Preferences(QObject):
         return TransportSettings(**values)
 
     def set_transport_settings(self, transport: TransportSettings) -> None:
+        self._write_transport(transport)
+        self.sig_changed.emit()
+
+    def tls_verification_off(self) -> bool:
+        """Whether requests skip certificate checks (the main window keeps warning while so)."""
+        return not self.transport_settings().verify_tls
+
+    def theme(self) -> Theme:
+        value = str(QSettings().value(_THEME, "system"))
+        return next((t for t in THEMES if t == value), "system")
+
+    def set_theme(self, theme: Theme) -> None:
+        QSettings().setValue(_THEME, theme)
+        self.sig_changed.emit()
+
+    def save(self, transport: TransportSettings, theme: Theme) -> None:
+        """Write everything the Settings dialog edits, then emit `sig_changed` once."""
+        QSettings().setValue(_THEME, theme)
+        self._write_transport(transport)
+        self.sig_changed.emit()
+
+    def _write_transport(self, transport: TransportSettings) -> None:
         settings = QSettings()
         for name, value in asdict(transport).items():
             settings.setValue(_NETWORK + name, "" if value is None else value)
         settings.sync()
-        self.sig_changed.emit()
-
-    def theme(self) -> Theme:
-        value = str(QSettings().value("appearance/theme", "system"))
-        return next((t for t in THEMES if t == value), "system")
-
-    def set_theme(self, theme: Theme) -> None:
-        QSettings().setValue("appearance/theme", theme)
-        self.sig_changed.emit()
 
 
 def _typed(stored: object, default: object) -> object:
     """QSettings (INI) hands back strings; turn them into the default's type."""
     if stored is None:
         return default
+    if isinstance(stored, list):  # a hand-edited INI value with an unquoted comma
+        stored = ", ".join(str(part) for part in stored)
     if isinstance(default, bool):
         return str(stored).lower() in ("true", "1", "yes")
     if isinstance(default, float):
         try:
-            return float(str(stored))
+            number = float(str(stored))
         except ValueError:
             return default
+        # zero would fail every request at once; NaN and infinity are not timeouts
+        return number if 0 < number < float("inf") else default
     text = str(stored)
     return text or None

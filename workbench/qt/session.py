@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from workbench.core.auth import TokenSet
@@ -43,7 +43,8 @@ class ConnectorSession(QObject):
         self._token_view = token_view
         self._checks = checks
         self._log = log
-        self._sig_notice.connect(self._on_store_notice)
+        # Queued: the store may speak while it is being built, or from a keychain thread.
+        self._sig_notice.connect(self._on_store_notice, Qt.ConnectionType.QueuedConnection)
         self.values = ConnectorValues(SecretStore(backend, on_notice=self._sig_notice.emit))
         self._entry: LibraryEntry | None = None
         self._spec = FormSpec(())
@@ -185,11 +186,11 @@ class ConnectorSession(QObject):
         self._token_view.set_token(token)
         self._update_can_refresh()
         rotated = token.refresh_token if token else None
-        if rotated and self._spec.field("refresh_token") is not None:
-            if self._form.values().get("refresh_token") != rotated:
-                # The server rotated it: the old one is now dead, so keep the new one.
-                self._form.set_value("refresh_token", rotated)
-                spawn(self.values.save_secret(connector_id, "refresh_token", rotated))
+        in_form = self._spec.field("refresh_token") is not None
+        if rotated and in_form and self._form.values().get("refresh_token") != rotated:
+            # The server rotated it: the old one is now dead, so keep the new one.
+            self._form.set_value("refresh_token", rotated)
+            spawn(self.values.save_secret(connector_id, "refresh_token", rotated))
 
     def _on_token_view_clear_requested(self) -> None:
         if self._entry is not None:

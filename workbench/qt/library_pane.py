@@ -1,0 +1,318 @@
+"""The left pane: the connector library with a search box, live reloads and a problems box.
+
+The pane watches every file and folder of the library. Editors save in bursts (truncate and
+write, or write a temp file and rename it over the original), so changes are collected for a
+moment and handled once; a file replaced by a rename drops out of the watcher and is re-added.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QEvent,
+    QFileSystemWatcher,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontDatabase, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.config.loader import CONNECTOR_SUFFIXES, bundled_connectors_dir
+from workbench.core.library import ConnectorLibrary, LibraryEntry
+from workbench.qt.library_model import COL_AUTH, COL_NAME, LibraryFilter, LibraryModel
+
+RECENT_KEY = "library/recent"
+OPENED_KEY = "library/opened"
+MAX_RECENT = 10
+DEBOUNCE_MS = 200
+
+
+class LibraryPane(QWidget):
+    """Lists bundled and opened connectors; picking one emits `sig_connector_selected`."""
+
+    sig_connector_selected = Signal(object)
+    """The user picked a connector, loaded or broken (LibraryEntry)."""
+    sig_connector_reloaded = Signal(object)
+    """A connector file changed on disk and was read again (the new LibraryEntry)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._library = ConnectorLibrary()
+        self._selected: Path | None = None  # kept while a search hides the row
+        self._quiet = False  # set while models change, so only the user's picks are emitted
+        self._model = LibraryModel(self)
+        self._proxy = LibraryFilter(self)
+        self._proxy.setSourceModel(self._model)
+        self._watcher = QFileSystemWatcher(self)
+        self._changed: set[Path] = set()
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+
+        self.search = QLineEdit(self, placeholderText="Search connectors")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAcceptDrops(False)  # a dropped file opens, it is not search text
+        self.search.installEventFilter(self)
+        self.view = QTreeView(self)
+        self.view.setModel(self._proxy)
+        self.view.setHeaderHidden(True)
+        self.view.setUniformRowHeights(True)
+        self.view.setAllColumnsShowFocus(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_AUTH, QHeaderView.ResizeMode.ResizeToContents)
+        self.problems = QPlainTextEdit(self, readOnly=True)
+        self.problems.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.problems.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.problems.setPlaceholderText("Problems in the selected connector")
+        self.problems.hide()
+        splitter = QSplitter(Qt.Orientation.Vertical, self, childrenCollapsible=False)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.problems)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(splitter)
+        self.setAcceptDrops(True)
+
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self.search.returnPressed.connect(self._on_search_return_pressed)
+        self._proxy.rowsInserted.connect(self._on_proxy_rows_inserted)
+        self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
+        self._watcher.fileChanged.connect(self._on_watcher_changed)
+        self._watcher.directoryChanged.connect(self._on_watcher_changed)
+        self._debounce.timeout.connect(self._on_debounce_timeout)
+
+    def load_bundled(self, folder: Path | None = None) -> None:
+        """Add the shipped connectors (or those in `folder`)."""
+        self._library.add_folder(folder or bundled_connectors_dir(), "bundled")
+        self._refresh()
+
+    def restore_opened(self) -> None:
+        """Reopen what was opened last time (files and folders that still exist)."""
+        for path in _read_paths(OPENED_KEY):
+            if path.exists():
+                self._library.add(path, "opened")
+        self._refresh()
+        self._save_opened()
+
+    def open_paths(self, paths: list[Path]) -> list[LibraryEntry]:
+        """Open connector files or folders (File ▸ Open, a drop, the command line) and select
+        the first connector opened."""
+        opened = [entry for path in paths for entry in self._library.add(path, "opened")]
+        self._refresh()
+        self._save_opened()
+        existing = [Path(os.path.abspath(Path(p).expanduser())) for p in paths if Path(p).exists()]
+        _write_paths(RECENT_KEY, [*existing, *self.recent_paths()], MAX_RECENT)
+        if opened:
+            self.select_path(opened[0].path)
+        return opened
+
+    def remove_path(self, path: Path) -> None:
+        """Take an opened folder or file out of the library (and out of the next session)."""
+        self._library.remove(path)
+        self._refresh()
+        self._save_opened()
+
+    def recent_paths(self) -> list[Path]:
+        """Files and folders opened lately, most recent first; ones gone from disk dropped."""
+        recent = dict.fromkeys(p for p in _read_paths(RECENT_KEY) if p.exists())
+        return list(recent)[:MAX_RECENT]
+
+    def entries(self) -> list[LibraryEntry]:
+        return self._library.entries()
+
+    def selected_entry(self) -> LibraryEntry | None:
+        """The connector last picked, as currently loaded (kept while a search hides it)."""
+        return self._library.get(self._selected) if self._selected else None
+
+    def select_path(self, path: Path) -> bool:
+        """Select the connector of file `path` (clearing a search that hides it)."""
+        entry = self._library.get(path)
+        if entry is None:
+            return False
+        index = self._proxy.mapFromSource(self._model.index_of(entry.path))
+        if not index.isValid():
+            self.search.clear()
+            index = self._proxy.mapFromSource(self._model.index_of(entry.path))
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+        return True
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = _dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_paths(paths)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._model.restyle()
+        super().changeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and isinstance(event, QKeyEvent):
+            if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+                self.view.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+                had_text = bool(self.search.text())
+                self.search.clear()
+                return had_text  # an empty box lets Escape through (to close a dialog)
+        return super().eventFilter(watched, event)
+
+    def _on_search_text_changed(self, text: str) -> None:
+        self._quiet = True
+        try:
+            self._proxy.set_text(text)
+        finally:
+            self._quiet = False
+        self._sync_view()
+
+    def _on_search_return_pressed(self) -> None:
+        """Enter in the search box picks the first match."""
+        for row in range(self._proxy.rowCount()):
+            group = self._proxy.index(row, COL_NAME)
+            if self._proxy.rowCount(group):
+                self.view.setCurrentIndex(self._proxy.index(0, COL_NAME, group))
+                self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
+    def _on_proxy_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if parent.isValid():
+            return
+        for row in range(first, last + 1):  # a (re)appearing group opens, spanning both columns
+            self.view.setFirstColumnSpanned(row, QModelIndex(), True)
+            self.view.expand(self._proxy.index(row, COL_NAME))
+
+    def _on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = self._model.entry(current)
+        if self._quiet or entry is None:
+            return
+        self._selected = entry.path
+        self._show_problems(entry)
+        self.sig_connector_selected.emit(entry)
+
+    def _on_watcher_changed(self, path: str) -> None:
+        self._changed.add(Path(path))
+        self._debounce.start()
+
+    def _on_debounce_timeout(self) -> None:
+        changed, self._changed = self._changed, set()
+        before = {e.path: e for e in self._library.entries()}
+        self._library.rescan()
+        # A file saved by rename, or deleted and written again, is no longer watched: re-read it.
+        watched = set(self._watcher.files())
+        stale = {p for p in self._library.files() if str(p) not in watched}
+        reloaded = []
+        for path in sorted((changed | stale) & before.keys()):
+            if self._library.get(path) is None:
+                continue
+            entry = self._library.reload(path)
+            if not entry.same_content(before[path]):
+                reloaded.append(entry)
+        self._refresh()
+        for entry in reloaded:
+            self.sig_connector_reloaded.emit(entry)
+
+    def _refresh(self) -> None:
+        """Show the library as it is now and watch all of it."""
+        self._quiet = True
+        try:
+            self._model.set_entries(self._library.entries())
+        finally:
+            self._quiet = False
+        self._sync_view()
+        self._watch()
+
+    def _sync_view(self) -> None:
+        """Keep the picked connector selected (or nothing, while a search hides it)."""
+        entry = self.selected_entry()
+        index = self._proxy.mapFromSource(self._model.index_of(entry.path)) if entry else None
+        self._quiet = True
+        try:
+            if index is not None and index.isValid():
+                if self.view.currentIndex().siblingAtColumn(COL_NAME) != index:
+                    self.view.setCurrentIndex(index)
+            else:
+                self.view.selectionModel().clear()
+        finally:
+            self._quiet = False
+        self._show_problems(entry)
+
+    def _show_problems(self, entry: LibraryEntry | None) -> None:
+        if entry is None or entry.ok:
+            self.problems.clear()
+            self.problems.hide()
+            return
+        if self.problems.toPlainText() != str(entry.error):
+            self.problems.setPlainText(str(entry.error))
+        self.problems.show()
+
+    def _watch(self) -> None:
+        # Parents of single files are watched too: it is how a deleted file's return is seen.
+        singles = {p.parent for p in self._library.sources() if not p.is_dir()}
+        paths = [*self._library.folders(), *singles, *self._library.files()]
+        wanted = {str(p) for p in paths if p.exists()}
+        watched = set(self._watcher.files()) | set(self._watcher.directories())
+        if watched - wanted:
+            self._watcher.removePaths(sorted(watched - wanted))
+        if wanted - watched:
+            self._watcher.addPaths(sorted(wanted - watched))
+
+    def _save_opened(self) -> None:
+        _write_paths(OPENED_KEY, [p for p in self._library.sources("opened") if p.exists()])
+
+
+def _dropped_paths(mime: QMimeData) -> list[Path]:
+    """Local connector files and folders among the dropped URLs."""
+    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths if p.is_dir() or p.suffix.lower() in CONNECTOR_SUFFIXES]
+
+
+def _read_paths(key: str) -> list[Path]:
+    value = QSettings().value(key, [])
+    # INI settings hand back a one-item list as a plain string, and an empty one as None.
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [Path(str(item)) for item in items if item]
+
+
+def _write_paths(key: str, paths: list[Path], limit: int | None = None) -> None:
+    settings = QSettings()
+    settings.setValue(key, [str(p) for p in dict.fromkeys(paths)][:limit])
+    settings.sync()

@@ -1,0 +1,188 @@
+"""The current token: masked values with a reveal, a live expiry countdown, scopes, JWT claims."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.auth import TokenSet
+from workbench.core.jwt import decode_jwt
+from workbench.qt.json_highlighter import JsonHighlighter
+from workbench.qt.theme import accent
+
+EMPTY_TEXT = "No token yet — run Test connection on an OAuth2 connector."
+
+
+def mask(value: str) -> str:
+    """Enough to tell two tokens apart, never enough to use one."""
+    return f"{value[:4]}… ({len(value)} characters)" if len(value) > 12 else "••••••"
+
+
+def countdown(seconds_left: float | None) -> str:
+    if seconds_left is None:
+        return "no expiry given"
+    whole = int(abs(seconds_left))
+    hours, rest = divmod(whole, 3600)
+    clock = (f"{hours}:" if hours else "") + f"{rest // 60:02d}:{rest % 60:02d}"
+    return f"expires in {clock}" if seconds_left > 0 else f"expired {clock} ago"
+
+
+class _SecretRow(QWidget):
+    """A masked token value with a Reveal toggle and Copy."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._value = ""
+        self.label = QLabel()
+        self.label.setObjectName(f"{name}Value")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setWordWrap(True)
+        self.reveal = QToolButton()
+        self.reveal.setText("Reveal")
+        self.reveal.setCheckable(True)
+        self.reveal.setObjectName(f"{name}Reveal")
+        self.reveal.toggled.connect(self._show)
+        self.copy = QToolButton()
+        self.copy.setText("Copy")
+        self.copy.setToolTip("Copy the full value to the clipboard")
+        self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._value))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.reveal)
+        row.addWidget(self.copy)
+
+    def set_value(self, value: str | None) -> None:
+        self._value = value or ""
+        self.reveal.setChecked(False)
+        self.reveal.setEnabled(bool(value))
+        self.copy.setEnabled(bool(value))
+        self._show(False)
+
+    def _show(self, revealed: bool) -> None:
+        if not self._value:
+            self.label.setText("none")
+        else:
+            self.label.setText(self._value if revealed else mask(self._value))
+
+
+class TokenView(QWidget):
+    """Shows one TokenSet; Refresh and Clear are requests to the owner, not actions here."""
+
+    sig_refresh_requested = Signal()
+    """The user asked for a fresh token now."""
+    sig_clear_requested = Signal()
+    """The user asked to drop the token (the next check gets a new one)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._token: TokenSet | None = None
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._on_tick_timeout)
+
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setObjectName("tokenEmpty")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.type_label = QLabel()
+        self.access = _SecretRow("access")
+        self.refresh = _SecretRow("refresh")
+        self.expiry = QLabel()
+        self.expiry.setObjectName("tokenExpiry")
+        self.scope = QLabel()
+        self.scope.setWordWrap(True)
+        self.scope.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Get a fresh access token now with the refresh token")
+        self.refresh_button.setEnabled(False)
+        self.refresh_button.clicked.connect(self.sig_refresh_requested)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Forget this token; the next check obtains a new one")
+        self.clear_button.clicked.connect(self.sig_clear_requested)
+
+        facts = QFormLayout()
+        facts.addRow("Type", self.type_label)
+        facts.addRow("Access token", self.access)
+        facts.addRow("Refresh token", self.refresh)
+        facts.addRow("Expiry", self.expiry)
+        facts.addRow("Scope", self.scope)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.clear_button)
+
+        self.claims_box = QGroupBox("JWT (signature not verified)")
+        self.claims = QPlainTextEdit(readOnly=True)
+        self.claims.setObjectName("tokenClaims")
+        self.claims.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._highlighter = JsonHighlighter(self.claims.document())
+        claims_layout = QVBoxLayout(self.claims_box)
+        claims_layout.addWidget(self.claims)
+
+        self.details = QWidget()
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addLayout(facts)
+        details.addLayout(buttons)
+        details.addWidget(self.claims_box, 1)
+
+        title = QLabel("<b>Token</b>")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.details, 1)
+        self.set_token(None)
+
+    @property
+    def token(self) -> TokenSet | None:
+        return self._token
+
+    def set_token(self, token: TokenSet | None) -> None:
+        """Show `token` (masked), or the empty state for None."""
+        self._token = token
+        self.empty.setVisible(token is None)
+        self.details.setVisible(token is not None)
+        if token is None:
+            self._tick.stop()
+            return
+        self.type_label.setText(token.scheme)
+        self.access.set_value(token.access_token)
+        self.refresh.set_value(token.refresh_token)
+        self.scope.setText(token.scope or "not stated by the server")
+        self._show_claims(token)
+        self._on_tick_timeout()
+        self._tick.start()
+
+    def set_can_refresh(self, can: bool) -> None:
+        self.refresh_button.setEnabled(can)
+
+    def _show_claims(self, token: TokenSet) -> None:
+        decoded = [(name, decode_jwt(value)) for name, value in
+                   (("access token", token.access_token), ("id token", token.id_token or ""))]
+        shown = [(name, jwt) for name, jwt in decoded if jwt is not None]
+        self.claims_box.setVisible(bool(shown))
+        self.claims.setPlainText("\n\n".join(
+            f"// {name}: {jwt.note}\n{jwt.pretty()}" for name, jwt in shown))
+
+    def _on_tick_timeout(self) -> None:
+        if self._token is None:
+            return
+        left = self._token.expires_in(time.time())
+        self.expiry.setText(countdown(left))
+        colour = accent("fail") if left is not None and left <= 0 else (
+            accent("warn") if left is not None and left < 60 else "")
+        self.expiry.setStyleSheet(f"color: {colour};" if colour else "")
