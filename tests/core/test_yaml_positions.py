@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from workbench.core.config.yaml_loader import Position, dotted, parse_yaml
+from workbench.core.config import load_connector_text
 from workbench.core.errors import ConfigError
 
 OAUTH_DOC = textwrap.dedent(
@@ -149,3 +150,12 @@ def test_aliased_nodes_share_the_anchor_positions() -> None:
     parsed = parse_yaml("base: &b\n  name: a\nother: *b\n")
     _, node = parsed.positions.locate(("other", "name"))
     assert node.key == Position(2, 3)
+
+
+def test_an_unclosed_bracket_points_at_where_it_opened() -> None:
+    text = 'connector:\n  name: "Broken"\n  base_url: [unclosed\n'
+    with pytest.raises(ConfigError) as raised:
+        load_connector_text(text, "broken.yaml")
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.column) == (3, 13)
+    assert "unclosed bracket" in problem.message and "]" in problem.message

@@ -243,8 +243,22 @@ def _syntax_problem(exc: yaml.YAMLError, path: str, text: str) -> ConfigProblem:
             "",
             "unclosed quote: the quoted text starting here never ends",
         )
+    unclosed = _unclosed_bracket(exc, problem)
+    if unclosed:
+        return problem_at(path, text, Position.of(exc.context_mark), "", unclosed)
     position = Position.of(mark) if mark else None
     return problem_at(path, text, position, "", _plain_syntax_message(exc, problem))
+
+
+def _unclosed_bracket(exc: yaml.MarkedYAMLError, problem: str) -> str | None:
+    """A `[` or `{` never closed: point at where it opened, not at the end of the file."""
+    context = exc.context or ""
+    if exc.context_mark is None or "stream end" not in problem:
+        return None
+    for kind, closer in (("flow sequence", "]"), ("flow mapping", "}")):
+        if kind in context:
+            return f"unclosed bracket: the list or mapping opened here never gets its '{closer}'"
+    return None
 
 
 def _plain_syntax_message(exc: yaml.MarkedYAMLError, problem: str) -> str:
