@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from workbench.core.config.yaml_loader import Position, dotted, parse_yaml
 from workbench.core.config import load_connector_text
+from workbench.core.config.yaml_loader import Position, dotted, parse_yaml
 from workbench.core.errors import ConfigError
 
 OAUTH_DOC = textwrap.dedent(

@@ -65,7 +65,8 @@ def test_bundled_connectors_are_listed_and_searchable(qtbot: Any, pane: LibraryP
     expected = {load_connector(p).name for p in discover_connectors(bundled_connectors_dir())}
     assert expected <= set(shown_names(pane))
     qtbot.keyClicks(pane.search, "sandbox")
-    qtbot.waitUntil(lambda: bool(shown_names(pane)) and all("Sandbox" in n for n in shown_names(pane)))
+    qtbot.waitUntil(lambda: bool(shown_names(pane))
+                    and all("Sandbox" in n for n in shown_names(pane)))
     assert len(shown_names(pane)) == len([n for n in expected if "Sandbox" in n])
 
 

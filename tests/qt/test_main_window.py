@@ -306,3 +306,33 @@ def test_layout_is_remembered(qtbot: Any, qloop: Any) -> None:
     second.show()
     assert second.size().width() == 760
     assert second._top.sizes() == sizes
+
+
+def test_oauth_against_the_in_app_sandbox_fills_the_token_view(
+        qtbot: Any, window: MainWindow, run: Any) -> None:
+    from workbench.core.config import bundled_connectors_dir
+    from workbench.qt.sandbox_control import SandboxControl
+
+    sandbox = SandboxControl(port=0)
+    with qtbot.waitSignal(sandbox.sig_state_changed) as state:
+        run(sandbox.start())
+    assert state.args[0] is True and sandbox.url in state.args[1]
+    try:
+        path = bundled_connectors_dir() / "sandbox" / "sandbox_oauth2_client_credentials.yaml"
+        window.library.select_path(path)
+        qtbot.waitUntil(lambda: window.connection.form.editor("sandbox_url") is not None)
+        qtbot.waitUntil(window.connection.test_button.isEnabled)
+        type_into(qtbot, window, "sandbox_url", sandbox.url)
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+        qtbot.waitUntil(lambda: window.connection.banner.kind == "ok", timeout=10_000)
+        view = window.token_view
+        assert view.token is not None and view.expiry.text().startswith("expires in")
+        first = view.token.access_token
+        assert first not in visible_texts(window)
+        qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+        assert view.token is None
+        qtbot.keyClick(window, Qt.Key.Key_F5)  # a cleared token means a new one is fetched
+        qtbot.waitUntil(lambda: view.token is not None, timeout=10_000)
+        assert view.token.access_token != first
+    finally:
+        run(sandbox.stop())
