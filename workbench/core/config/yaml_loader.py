@@ -244,7 +244,7 @@ def _syntax_problem(exc: yaml.YAMLError, path: str, text: str) -> ConfigProblem:
             "unclosed quote: the quoted text starting here never ends",
         )
     unclosed = _unclosed_bracket(exc, problem)
-    if unclosed:
+    if unclosed and exc.context_mark is not None:
         return problem_at(path, text, Position.of(exc.context_mark), "", unclosed)
     position = Position.of(mark) if mark else None
     return problem_at(path, text, position, "", _plain_syntax_message(exc, problem))
