@@ -77,7 +77,9 @@ class LibraryPane(QWidget):
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_AUTH, QHeaderView.ResizeMode.ResizeToContents)
+        # The name matters more than the auth type: the auth column stays narrow and elides.
+        header.setSectionResizeMode(COL_AUTH, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_AUTH, self.fontMetrics().horizontalAdvance("oauth2 · client") + 12)
         self.problems = QPlainTextEdit(self, readOnly=True)
         self.problems.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

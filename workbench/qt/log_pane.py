@@ -231,8 +231,8 @@ class LogPane(QWidget):
         metrics = table.fontMetrics()
         pad = 24
         for column, sample in ((COL_TIME, "00:00:00.000"), (COL_KIND, "webhook"),
-                               (COL_METHOD, "DELETE"), (COL_URL, "x" * 48),
-                               (COL_STATUS, "x" * 24), (COL_DURATION, "99999 ms")):
+                               (COL_METHOD, "DELETE"), (COL_URL, "x" * 44),
+                               (COL_STATUS, "401 Unauthorized"), (COL_DURATION, "99999 ms")):
             table.setColumnWidth(column, metrics.horizontalAdvance(sample) + pad)
         return table
 
