@@ -1,35 +1,21 @@
 """`workbench` on the command line: the same core, headless, for support engineers and CI.
 
 Exit codes: 0 the check passed, 1 it failed, 2 a config or usage error, 3 an internal error.
+This module stays light (the parser and `gui`); the commands live in `workbench.cli_commands`.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workbench import __version__
-from workbench.core.check import CheckOptions, CheckResult, run_check
-from workbench.core.config import (
-    LoadedConnector,
-    bundled_connectors_dir,
-    connector_schema,
-    discover_connectors,
-    load_connector,
-)
-from workbench.core.errors import ConfigError, InputError
-from workbench.core.events import EventLog
-from workbench.core.formspec import form_spec
 from workbench.core.redaction import RedactingFilter, Redactor
-from workbench.core.report import check_json, check_text
-from workbench.core.transport import TransportSettings
 
 PASSED, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
 ENV_PREFIX = "WB_"
@@ -60,6 +46,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- commands -------------------------------------------------------------------------------
 
+Command = Callable[[argparse.Namespace, Redactor], int]
+
+
+def _command(name: str) -> Command:
+    """The headless command `name`, imported only when it runs."""
+
+    def run(args: argparse.Namespace, redactor: Redactor) -> int:
+        from workbench import cli_commands
+
+        command: Command = getattr(cli_commands, f"cmd_{name}")
+        return command(args, redactor)
+
+    return run
+
 
 def _cmd_gui(args: argparse.Namespace, _redactor: Redactor) -> int:
     problem = _no_display()
@@ -80,148 +80,6 @@ def _no_display() -> str | None:
     return ("error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
             "Run it inside a desktop session, under xvfb-run, or with QT_QPA_PLATFORM=offscreen "
             "for a smoke test; the CLI works headless: workbench check|validate|sandbox|demo.")
-
-
-def _cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
-    try:
-        loaded = load_connector(resolve_connector(args.connector))
-        given = _given_values(loaded, args.set or [])
-        settings = _settings(args)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return USAGE
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return USAGE
-    log = EventLog(redactor=redactor)
-    options = CheckOptions(
-        endpoint=args.endpoint, base_url=args.base_url, token_url=args.token_url,
-        settings=settings,
-    )
-    result = asyncio.run(run_check(loaded.blueprint, given, log, options))
-    _print_result(result, loaded, redactor, args)
-    if result.verdict.outcome == "config_error":
-        if not args.json:
-            names = ", ".join(env_name(n) for n in form_spec(loaded.blueprint).names)
-            print(f"Give values with --set NAME=VALUE or environment variables ({names}).",
-                  file=sys.stderr)
-        return USAGE
-    return PASSED if result.verdict.ok else FAILED
-
-
-def _cmd_validate(args: argparse.Namespace, redactor: Redactor) -> int:
-    failed = 0
-    for path in _expand(args.paths):
-        try:
-            loaded = load_connector(path)
-        except ConfigError as exc:
-            failed += 1
-            print(str(exc), file=sys.stderr)
-        else:
-            print(f"ok    {path}  ({loaded.blueprint.connector.name})")
-    return USAGE if failed else PASSED
-
-
-def _cmd_schema(args: argparse.Namespace, redactor: Redactor) -> int:
-    text = json.dumps(connector_schema(), indent=2) + "\n"
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return PASSED
-
-
-def _cmd_sandbox(args: argparse.Namespace, redactor: Redactor) -> int:
-    from workbench.sandbox import run_sandbox
-
-    run_sandbox(args.host, args.port)
-    return PASSED
-
-
-def _cmd_demo(args: argparse.Namespace, redactor: Redactor) -> int:
-    """Start the sandbox and check every bundled sandbox connector against it."""
-    from workbench.sandbox import start_sandbox
-
-    async def demo() -> int:
-        failures = 0
-        async with await start_sandbox() as sandbox:
-            print(f"Sandbox listening on {sandbox.url}\n")
-            for path in discover_connectors(bundled_connectors_dir() / "sandbox"):
-                loaded = load_connector(path)
-                log = EventLog(redactor=redactor)
-                result = await run_check(loaded.blueprint, {"sandbox_url": sandbox.url}, log)
-                print(f"== {loaded.blueprint.connector.name}  ({path.name})")
-                print(check_text(result, redactor) + "\n")
-                failures += not result.verdict.ok
-        print(f"{failures} failed" if failures else "All sandbox connectors passed.")
-        return FAILED if failures else PASSED
-
-    return asyncio.run(demo())
-
-
-# -- helpers --------------------------------------------------------------------------------
-
-
-def resolve_connector(name: str) -> Path:
-    """A path, or the name of a bundled connector (file stem or connector name)."""
-    path = Path(name)
-    if path.exists():
-        return path
-    wanted = name.lower().replace("-", "_").replace(" ", "_")
-    candidates = discover_connectors(bundled_connectors_dir())
-    for candidate in candidates:
-        if candidate.stem.lower() == wanted:
-            return candidate
-    known = ", ".join(c.stem for c in candidates)
-    raise InputError(f"no connector file or bundled connector named {name!r} (bundled: {known})")
-
-
-def _given_values(loaded: LoadedConnector, pairs: list[str]) -> dict[str, str]:
-    """Values from WB_* environment variables, overridden by --set NAME=VALUE."""
-    spec = form_spec(loaded.blueprint)
-    values = {n: os.environ[env_name(n)] for n in spec.names if env_name(n) in os.environ}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise InputError(f"--set needs NAME=VALUE, got {pair!r}")
-        if spec.field(name) is None:
-            raise InputError(
-                f"{loaded.blueprint.connector.name} has no field {name!r}; "
-                f"its fields are: {', '.join(spec.names) or 'none'}"
-            )
-        values[name] = value
-    return values
-
-
-def _settings(args: argparse.Namespace) -> TransportSettings:
-    return TransportSettings(
-        timeout=args.timeout,
-        connect_timeout=min(args.timeout, 10.0),
-        proxy=args.proxy,
-        ca_bundle=args.ca_bundle,
-        client_cert=args.cert,
-        client_key=args.key,
-        verify_tls=not args.insecure,
-    )
-
-
-def _print_result(
-    result: CheckResult, loaded: LoadedConnector, redactor: Redactor, args: argparse.Namespace
-) -> None:
-    connector = {"name": loaded.blueprint.connector.name, "path": str(loaded.path)}
-    if args.json:
-        print(json.dumps(check_json(result, redactor, connector=connector), indent=2))
-        return
-    print(f"Checking {connector['name']}  ({connector['path']})")
-    print(check_text(result, redactor, verbose=args.verbose))
-
-
-def _expand(paths: list[str]) -> list[Path]:
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        found += discover_connectors(path) if path.is_dir() else [path]
-    return found
 
 
 def _setup_logging(level: str, redactor: Redactor) -> None:
@@ -268,20 +126,20 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
     check.add_argument("--key", help="client certificate's private key (PEM)")
     check.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-    check.set_defaults(run=_cmd_check)
+    check.set_defaults(run=_command("check"))
 
     validate = sub.add_parser("validate", help="check connector files for errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    validate.set_defaults(run=_cmd_validate)
+    validate.set_defaults(run=_command("validate"))
 
     schema = sub.add_parser("schema", help="print the JSON Schema of connector files")
     schema.add_argument("--output", "-o", help="write to this file instead of stdout")
-    schema.set_defaults(run=_cmd_schema)
+    schema.set_defaults(run=_command("schema"))
 
     sandbox = sub.add_parser("sandbox", help="serve the local sandbox APIs until Ctrl+C")
     sandbox.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
     sandbox.add_argument("--port", type=int, default=8765)
-    sandbox.set_defaults(run=_cmd_sandbox)
+    sandbox.set_defaults(run=_command("sandbox"))
 
     gui = sub.add_parser("gui", help="open the desktop app (the default without a command)")
     gui.add_argument("paths", nargs="*", metavar="PATH", help="connector files or folders to open")
@@ -290,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     gui.set_defaults(run=_cmd_gui)
 
     demo = sub.add_parser("demo", help="start the sandbox and check every sandbox connector")
-    demo.set_defaults(run=_cmd_demo)
+    demo.set_defaults(run=_command("demo"))
     return parser
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ssl
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,9 @@ import truststore
 from workbench import __version__
 from workbench.core.errors import InputError, NetworkError
 from workbench.core.events import Event, EventKind, EventLog
+from workbench.core.network_settings import TransportSettings
 
 TAG = "workbench"  # request extension naming the flow and step an exchange belongs to
-
-
-@dataclass(frozen=True)
-class TransportSettings:
-    """Network settings applied to every request the app sends."""
-
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    proxy: str | None = None  # explicit proxy URL; None means "from the environment"
-    use_env_proxy: bool = True
-    ca_bundle: str | None = None  # extra CAs, on top of the OS trust store
-    client_cert: str | None = None  # PEM certificate (may include the key) for mTLS
-    client_key: str | None = None
-    verify_tls: bool = True
-    follow_redirects: bool = True
 
 
 def tag(flow: str, step: str, kind: EventKind = "request") -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
@@ -59,36 +59,52 @@ def configure_application(app: QCoreApplication) -> None:
 
 
 def run_gui(paths: Sequence[str] = (), *, smoke: bool = False) -> int:
-    """Open the main window (and `paths`) and run until it closes; with `smoke`, exit after
-    the first paint."""
+    """Open the main window (and `paths`) and run until it closes. The frame paints first and
+    the panes are built right after; with `smoke`, print both times and exit."""
     prepare_environment()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     configure_application(app)
 
-    from workbench.qt.aio import install_loop
     from workbench.qt.main_window import MainWindow
 
-    install_loop(app)
-    window = MainWindow(sandbox=False if smoke else None)
-    if paths:
-        window.library.open_paths([Path(p) for p in paths])
-    if smoke:
-        window.installEventFilter(_FirstPaint(window))
+    window = MainWindow(sandbox=False if smoke else None, deferred=True)
+
+    def finish_startup() -> None:
+        from workbench.qt.aio import install_loop  # asyncio and qasync: after the first paint
+
+        install_loop(app)
+        window.build()
+        if paths:
+            window.library.open_paths([Path(p) for p in paths])
+        if smoke:
+            print(f"ready after {_since_start_ms():.0f} ms", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+
+    window.installEventFilter(_FirstPaint(window, finish_startup, report=smoke))
     window.show()
     return app.exec()
 
 
 class _FirstPaint(QObject):
-    """Prints the time from process start to the main window's first paint, then quits."""
+    """Runs `then` once the window has painted for the first time (and may say when)."""
+
+    def __init__(self, window: QObject, then: Callable[[], None], *, report: bool) -> None:
+        super().__init__(window)
+        self._then = then
+        self._report = report
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            elapsed = time.time() - process_start_time()
-            print(f"first paint after {elapsed * 1000:.0f} ms", flush=True)
-            QTimer.singleShot(0, QApplication.quit)
+            if self._report:
+                print(f"first paint after {_since_start_ms():.0f} ms", flush=True)
+            QTimer.singleShot(0, self._then)
         return False
+
+
+def _since_start_ms() -> float:
+    return (time.time() - process_start_time()) * 1000
 
 
 def process_start_time() -> float:

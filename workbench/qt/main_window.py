@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,18 +20,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.events import EventLog
-from workbench.qt.about import show_about
-from workbench.qt.aio import spawn
-from workbench.qt.check_controller import CheckController
-from workbench.qt.connection_pane import ConnectionPane
-from workbench.qt.library_pane import LibraryPane
-from workbench.qt.log_pane import LogPane
 from workbench.qt.preferences import Preferences
-from workbench.qt.sandbox_control import SandboxControl
-from workbench.qt.session import ConnectorSession
 from workbench.qt.theme import accent
-from workbench.qt.token_view import TokenView
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+    from workbench.core.events import EventLog
+    from workbench.qt.check_controller import CheckController
+    from workbench.qt.connection_pane import ConnectionPane
+    from workbench.qt.library_pane import LibraryPane
+    from workbench.qt.log_pane import LogPane
+    from workbench.qt.sandbox_control import SandboxControl
+    from workbench.qt.session import ConnectorSession
+    from workbench.qt.token_view import TokenView
 
 CONNECTOR_FILTER = "Connector files (*.yaml *.yml);;All files (*)"
 
@@ -40,20 +42,49 @@ class MainWindow(QMainWindow):
     """Connector library, form, token view and log, with menus, shortcuts and a status bar."""
 
     def __init__(self, *, keyring_backend: KeyringBackend | None = None,
-                 sandbox: bool | None = None, parent: QWidget | None = None) -> None:
-        """`keyring_backend` overrides keyring's choice (tests); `sandbox` the autostart."""
+                 sandbox: bool | None = None, deferred: bool = False,
+                 parent: QWidget | None = None) -> None:
+        """`keyring_backend` overrides keyring's choice (tests); `sandbox` the autostart.
+        `deferred` shows an empty frame at once and builds the panes in `build()`, later."""
         super().__init__(parent)
         self.setWindowTitle("Connection Workbench")
         self.preferences = Preferences(self)
-        self.log = EventLog()
-        self.checks = CheckController(self.log, self.preferences.transport_settings, self)
-        self.library = LibraryPane()
-        self.connection = ConnectionPane()
-        self.token_view = TokenView()
-        self.log_pane = LogPane(self.log)
-        self.sandbox = SandboxControl(parent=self)
-        self.session = ConnectorSession(self.connection, self.token_view, self.checks, self.log,
-                                        keyring_backend, self)
+        self._keyring_backend = keyring_backend
+        self._sandbox_wanted = sandbox
+        self.ready = False
+        self._build_status_bar()
+        self._restore_geometry()
+        loading = QLabel("Loading connectors…")
+        loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(loading)
+        if not deferred:
+            self.build()
+
+    def build(self) -> None:
+        """Create the panes and controllers. The imports are here, not at the top, so the
+        window can paint before the core (httpx, pydantic) and the connectors are loaded."""
+        from workbench.core.events import EventLog
+        from workbench.qt.aio import spawn
+        from workbench.qt.check_controller import CheckController
+        from workbench.qt.connection_pane import ConnectionPane
+        from workbench.qt.library_pane import LibraryPane
+        from workbench.qt.log_pane import LogPane
+        from workbench.qt.sandbox_control import SandboxControl
+        from workbench.qt.session import ConnectorSession
+        from workbench.qt.token_view import TokenView
+
+        if self.ready:
+            return
+        self.log: EventLog = EventLog()
+        self.checks: CheckController = CheckController(
+            self.log, self.preferences.transport_settings, self)
+        self.library: LibraryPane = LibraryPane()
+        self.connection: ConnectionPane = ConnectionPane()
+        self.token_view: TokenView = TokenView()
+        self.log_pane: LogPane = LogPane(self.log)
+        self.sandbox: SandboxControl = SandboxControl(parent=self)
+        self.session: ConnectorSession = ConnectorSession(
+            self.connection, self.token_view, self.checks, self.log, self._keyring_backend, self)
 
         self._top = QSplitter(Qt.Orientation.Horizontal)
         self._top.addWidget(self.library)
@@ -69,7 +100,6 @@ class MainWindow(QMainWindow):
         self._main.setSizes([520, 340])
         self.setCentralWidget(self._main)
 
-        self._build_status_bar()
         self._build_menus()
         self.library.sig_connector_selected.connect(self.session.show_entry)
         self.library.sig_connector_reloaded.connect(self.session.reload_entry)
@@ -79,11 +109,14 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(False)  # the library pane takes drops itself
 
         self.library.load_bundled()
-        self._restore_layout()
+        self.library.restore_opened()
+        self._restore_splitters()
         self._on_preferences_changed()
         self.session.announce_keychain()
-        if sandbox if sandbox is not None else self.sandbox.autostart():
+        wanted = self._sandbox_wanted
+        if wanted if wanted is not None else self.sandbox.autostart():
             QTimer.singleShot(0, lambda: spawn(self.sandbox.start()))
+        self.ready = True
 
     # -- building ------------------------------------------------------------------------------
 
@@ -141,9 +174,14 @@ class MainWindow(QMainWindow):
         self.sandbox_action.setCheckable(True)
 
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About Connection Workbench", lambda: show_about(self))
+        self._action(help_menu, "&About Connection Workbench", self._on_about)
 
     # -- slots ---------------------------------------------------------------------------------
+
+    def _on_about(self) -> None:
+        from workbench.qt.about import show_about
+
+        show_about(self)
 
     def _on_open_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Open connector", "", CONNECTOR_FILTER)
@@ -175,6 +213,8 @@ class MainWindow(QMainWindow):
         self._tls_warning.setStyleSheet(f"color: {accent('fail')}; font-weight: bold;")
 
     def _on_sandbox_toggled(self, on: bool) -> None:
+        from workbench.qt.aio import spawn
+
         self.sandbox.set_autostart(on)
         spawn(self.sandbox.start() if on else self.sandbox.stop())
 
@@ -186,13 +226,15 @@ class MainWindow(QMainWindow):
 
     # -- layout and shutdown -------------------------------------------------------------------
 
-    def _restore_layout(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 820)
+
+    def _restore_splitters(self) -> None:
+        settings = QSettings()
         for key, splitter in (("window/top", self._top), ("window/main", self._main)):
             state = settings.value(key)
             if isinstance(state, QByteArray):
@@ -202,13 +244,16 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
+        if not self.ready:
+            return
         settings.setValue("window/top", self._top.saveState())
         settings.setValue("window/main", self._main.saveState())
         settings.setValue("window/log", self.log_pane.save_state())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        self.session.save_now()
+        if self.ready:
+            self.session.save_now()
         super().closeEvent(event)
 
     async def shutdown(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from workbench.core.transport import TransportSettings
+from workbench.core.network_settings import TransportSettings
 from workbench.qt.theme import THEMES, Theme
 
 _NETWORK = "network/"

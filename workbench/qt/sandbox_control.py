@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from workbench.sandbox import credentials
-from workbench.sandbox.server import SandboxServer, start_sandbox
+
+if TYPE_CHECKING:
+    from workbench.sandbox.server import SandboxServer
 
 
 class SandboxControl(QObject):
@@ -39,6 +42,8 @@ class SandboxControl(QObject):
     async def start(self) -> None:
         if self._server is not None:
             return
+        from workbench.sandbox.server import start_sandbox  # aiohttp: only when it is wanted
+
         try:
             self._server = await start_sandbox(credentials.DEFAULT_HOST, self._port)
         except OSError as exc:

@@ -1,0 +1,171 @@
+"""The headless commands behind `workbench check|validate|schema|sandbox|demo`.
+
+Kept apart from `workbench.cli` so that opening the GUI does not import them first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from workbench.cli import FAILED, PASSED, USAGE, env_name
+from workbench.core.check import CheckOptions, CheckResult, run_check
+from workbench.core.config import (
+    LoadedConnector,
+    bundled_connectors_dir,
+    connector_schema,
+    discover_connectors,
+    load_connector,
+)
+from workbench.core.errors import ConfigError, InputError
+from workbench.core.events import EventLog
+from workbench.core.formspec import form_spec
+from workbench.core.redaction import Redactor
+from workbench.core.report import check_json, check_text
+from workbench.core.transport import TransportSettings
+
+
+def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
+    try:
+        loaded = load_connector(resolve_connector(args.connector))
+        given = _given_values(loaded, args.set or [])
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return USAGE
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
+    log = EventLog(redactor=redactor)
+    options = CheckOptions(
+        endpoint=args.endpoint, base_url=args.base_url, token_url=args.token_url,
+        settings=settings,
+    )
+    result = asyncio.run(run_check(loaded.blueprint, given, log, options))
+    _print_result(result, loaded, redactor, args)
+    if result.verdict.outcome == "config_error":
+        if not args.json:
+            names = ", ".join(env_name(n) for n in form_spec(loaded.blueprint).names)
+            print(f"Give values with --set NAME=VALUE or environment variables ({names}).",
+                  file=sys.stderr)
+        return USAGE
+    return PASSED if result.verdict.ok else FAILED
+
+
+def cmd_validate(args: argparse.Namespace, redactor: Redactor) -> int:
+    failed = 0
+    for path in _expand(args.paths):
+        try:
+            loaded = load_connector(path)
+        except ConfigError as exc:
+            failed += 1
+            print(str(exc), file=sys.stderr)
+        else:
+            print(f"ok    {path}  ({loaded.blueprint.connector.name})")
+    return USAGE if failed else PASSED
+
+
+def cmd_schema(args: argparse.Namespace, redactor: Redactor) -> int:
+    text = json.dumps(connector_schema(), indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return PASSED
+
+
+def cmd_sandbox(args: argparse.Namespace, redactor: Redactor) -> int:
+    from workbench.sandbox import run_sandbox
+
+    run_sandbox(args.host, args.port)
+    return PASSED
+
+
+def cmd_demo(args: argparse.Namespace, redactor: Redactor) -> int:
+    """Start the sandbox and check every bundled sandbox connector against it."""
+    from workbench.sandbox import start_sandbox
+
+    async def demo() -> int:
+        failures = 0
+        async with await start_sandbox() as sandbox:
+            print(f"Sandbox listening on {sandbox.url}\n")
+            for path in discover_connectors(bundled_connectors_dir() / "sandbox"):
+                loaded = load_connector(path)
+                log = EventLog(redactor=redactor)
+                result = await run_check(loaded.blueprint, {"sandbox_url": sandbox.url}, log)
+                print(f"== {loaded.blueprint.connector.name}  ({path.name})")
+                print(check_text(result, redactor) + "\n")
+                failures += not result.verdict.ok
+        print(f"{failures} failed" if failures else "All sandbox connectors passed.")
+        return FAILED if failures else PASSED
+
+    return asyncio.run(demo())
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def resolve_connector(name: str) -> Path:
+    """A path, or the name of a bundled connector (file stem or connector name)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    wanted = name.lower().replace("-", "_").replace(" ", "_")
+    candidates = discover_connectors(bundled_connectors_dir())
+    for candidate in candidates:
+        if candidate.stem.lower() == wanted:
+            return candidate
+    known = ", ".join(c.stem for c in candidates)
+    raise InputError(f"no connector file or bundled connector named {name!r} (bundled: {known})")
+
+
+def _given_values(loaded: LoadedConnector, pairs: list[str]) -> dict[str, str]:
+    """Values from WB_* environment variables, overridden by --set NAME=VALUE."""
+    spec = form_spec(loaded.blueprint)
+    values = {n: os.environ[env_name(n)] for n in spec.names if env_name(n) in os.environ}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--set needs NAME=VALUE, got {pair!r}")
+        if spec.field(name) is None:
+            raise InputError(
+                f"{loaded.blueprint.connector.name} has no field {name!r}; "
+                f"its fields are: {', '.join(spec.names) or 'none'}"
+            )
+        values[name] = value
+    return values
+
+
+def _settings(args: argparse.Namespace) -> TransportSettings:
+    return TransportSettings(
+        timeout=args.timeout,
+        connect_timeout=min(args.timeout, 10.0),
+        proxy=args.proxy,
+        ca_bundle=args.ca_bundle,
+        client_cert=args.cert,
+        client_key=args.key,
+        verify_tls=not args.insecure,
+    )
+
+
+def _print_result(
+    result: CheckResult, loaded: LoadedConnector, redactor: Redactor, args: argparse.Namespace
+) -> None:
+    connector = {"name": loaded.blueprint.connector.name, "path": str(loaded.path)}
+    if args.json:
+        print(json.dumps(check_json(result, redactor, connector=connector), indent=2))
+        return
+    print(f"Checking {connector['name']}  ({connector['path']})")
+    print(check_text(result, redactor, verbose=args.verbose))
+
+
+def _expand(paths: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        found += discover_connectors(path) if path.is_dir() else [path]
+    return found
