@@ -55,7 +55,7 @@ def test_a_folder_with_a_good_and_a_broken_file_keeps_both(tmp_path: Path) -> No
     entry = library.get(broken)
     assert entry is not None and not entry.ok and entry.loaded is None
     problem = entry.problems[0]
-    assert (problem.path, problem.line, problem.column) == (str(broken), 4, 1)
+    assert (problem.path, problem.line, problem.column) == (str(broken), 3, 13)
     assert str(entry.error).startswith(f"{broken}:4:1: not valid YAML")
     ok = library.get(good)
     assert ok is not None and ok.ok and ok.problems == [] and ok.connector_id == str(good)
