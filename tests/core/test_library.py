@@ -56,7 +56,7 @@ def test_a_folder_with_a_good_and_a_broken_file_keeps_both(tmp_path: Path) -> No
     assert entry is not None and not entry.ok and entry.loaded is None
     problem = entry.problems[0]
     assert (problem.path, problem.line, problem.column) == (str(broken), 3, 13)
-    assert str(entry.error).startswith(f"{broken}:4:1: not valid YAML")
+    assert str(entry.error).startswith(f"{broken}:3:13: unclosed bracket")
     ok = library.get(good)
     assert ok is not None and ok.ok and ok.problems == [] and ok.connector_id == str(good)
     assert ok.group_label == f"Opened ▸ {tmp_path.name}"
