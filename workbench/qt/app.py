@@ -56,6 +56,11 @@ def configure_application(app: QCoreApplication) -> None:
         app.setDesktopFileName("connection-workbench")
         app.setWindowIcon(app_icon())
         apply_theme(app, Preferences().theme())
+        if not app.property("followsColorScheme"):
+            # Follow the desktop switching between light and dark, unless a theme is chosen.
+            app.styleHints().colorSchemeChanged.connect(
+                lambda _scheme: apply_theme(app, Preferences().theme()))
+            app.setProperty("followsColorScheme", True)
 
 
 def run_gui(paths: Sequence[str] = (), *, smoke: bool = False) -> int:

@@ -178,7 +178,11 @@ class ConnectorSession(QObject):
         self._pane.banner.show_busy(doing)
 
     def _on_checks_finished(self, result: CheckResult) -> None:
-        self._pane.banner.show_verdict(result.verdict)
+        verdict = result.verdict
+        if verdict.outcome == "cancelled":  # not a failure of the connection
+            self._pane.banner.show_message(f"{verdict.summary} {verdict.hint}", "info")
+        else:
+            self._pane.banner.show_verdict(verdict)
 
     def _on_checks_token_changed(self, connector_id: str, token: TokenSet | None) -> None:
         if self._entry is None or connector_id != self._entry.connector_id:
