@@ -312,6 +312,8 @@ class SettingsDialog(QDialog):
     def _show(self, label: QLabel, message: str | None) -> None:
         label.setText(message or "")
         label.setVisible(bool(message))
+        if message:
+            self._fit()
 
     def _clear_errors(self) -> None:
         for label in (self.error, self.proxy_error):
@@ -356,3 +358,9 @@ class SettingsDialog(QDialog):
 
     def _on_verify_tls_toggled(self, checked: bool) -> None:
         self.verify_warning.setVisible(not checked)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to fit messages that just appeared (wrapped labels would be clipped)."""
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
