@@ -6,7 +6,7 @@ caller names; without that, `GET base_url`. The first step that fails decides th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,11 +61,20 @@ async def run_check(
     options: CheckOptions | None = None,
 ) -> CheckResult:
     """Check one connection end to end; never raises for a failed connection."""
-    options = options or CheckOptions()
+    return await _recorded(_run, blueprint, given, log, options or CheckOptions())
+
+
+Run = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions],
+               Awaitable[tuple[Verdict, TokenSet | None]]]
+
+
+async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
+                    options: CheckOptions) -> CheckResult:
+    """Run `run` and collect the events it logged into the result."""
     events: list[Event] = []
     unsubscribe = log.subscribe(events.append)
     try:
-        verdict, token = await _run(blueprint, given, log, options)
+        verdict, token = await run(blueprint, given, log, options)
     finally:
         unsubscribe()
     return CheckResult(verdict, token, events)
@@ -152,13 +161,7 @@ async def renew_token(
 ) -> CheckResult:
     """Get a fresh token now: with the refresh token of `options.token` when there is one,
     else through the connector's own grant. Only the token endpoint is called."""
-    events: list[Event] = []
-    unsubscribe = log.subscribe(events.append)
-    try:
-        verdict, token = await _renew(blueprint, given, log, options)
-    finally:
-        unsubscribe()
-    return CheckResult(verdict, token, events)
+    return await _recorded(_renew, blueprint, given, log, options)
 
 
 async def _renew(

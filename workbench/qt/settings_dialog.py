@@ -362,5 +362,7 @@ class SettingsDialog(QDialog):
 
     def _fit(self) -> None:
         """Grow to fit messages that just appeared (wrapped labels would be clipped)."""
-        self.layout().activate()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
         self.resize(self.width(), max(self.height(), self.sizeHint().height()))
