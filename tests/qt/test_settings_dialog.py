@@ -93,7 +93,10 @@ def test_a_saved_ca_bundle_is_used_by_the_next_request(qtbot: Any, dialog: Setti
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(pki.server_cert, pki.server_key)
     app = web.Application()
-    app.router.add_get("/", lambda _r: web.json_response({"ok": True}))
+    async def hello(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/", hello)
     runner = web.AppRunner(app)
     run(runner.setup())
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)

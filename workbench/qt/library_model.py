@@ -144,7 +144,7 @@ class LibraryFilter(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         self._text = text.strip()
-        self.invalidateRowsFilter()  # begin/endFilterChange would need Qt 6.10
+        self.invalidate()  # a few dozen rows: one layout change is simplest and not deprecated
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
