@@ -342,6 +342,18 @@ async def test_refresh_token_rotates(client: httpx.AsyncClient) -> None:
     assert second.json()["scope"] == "api:read api:write"  # the original grant, not the last ask
 
 
+async def test_a_rotated_refresh_token_outlives_its_sandbox(client: httpx.AsyncClient) -> None:
+    """The app keeps the rotated token in the keychain; the next session's sandbox takes it."""
+    rotated = (await refresh(client, OAUTH_REFRESH_TOKEN)).json()["refresh_token"]
+    async with await start_sandbox() as later, httpx.AsyncClient(base_url=later.url,
+                                                                  timeout=5) as again:
+        first = await refresh(again, rotated)
+        assert first.status_code == 200, first.text
+        assert "already used" in json_error(await refresh(again, rotated), 400, "invalid_grant")
+        forged = rotated[:-4] + ("0000" if not rotated.endswith("0000") else "1111")
+        assert "unknown" in json_error(await refresh(again, forged), 400, "invalid_grant")
+
+
 async def test_refresh_token_errors(client: httpx.AsyncClient, clock: FakeClock) -> None:
     json_error(await refresh(client, "made-up"), 400, "invalid_grant")
     json_error(await refresh(client, ""), 400, "invalid_request")

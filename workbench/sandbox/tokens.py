@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -11,6 +13,11 @@ from workbench.sandbox.credentials import OAUTH_CLIENT_ID, OAUTH_REFRESH_TOKEN, 
 
 DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
 DEFAULT_REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
+# Rotated refresh tokens carry a MAC, so a sandbox started later still honours them: the app
+# saves a rotated token in the keychain, and the next session's sandbox must accept it. A
+# well-known key is fine here: the sandbox guards nothing.
+_CARRY_KEY = b"connection-workbench sandbox refresh tokens"
+_CARRY_PREFIX = "sbx-rt."
 
 
 class TokenRejected(Exception):
@@ -85,7 +92,9 @@ class TokenStore:
                     "the refresh token was already used; each refresh returns a new one "
                     "(rotation) and the old one stops working"
                 )
-            raise TokenRejected("the refresh token is unknown to this sandbox")
+            token = self._carried_over(value)
+            if token is None:
+                raise TokenRejected("the refresh token is unknown to this sandbox")
         if token.client_id != client_id:
             raise TokenRejected("the refresh token was issued to another client")
         if self.seconds_left(token) <= 0:
@@ -97,8 +106,21 @@ class TokenStore:
         self._forget_expired()
         del self._refresh[old.value]
         self._used_refresh[old.value] = old.expires_at
-        token = self._new(old.client_id, old.scopes, self.refresh_token_lifetime)
+        token = self._new(old.client_id, old.scopes, self.refresh_token_lifetime,
+                          _carryable(old.client_id))
         self._refresh[token.value] = token
+        return token
+
+    def _carried_over(self, value: str) -> IssuedToken | None:
+        """A refresh token rotated by an earlier sandbox run, taken on as new; else None."""
+        parts = value[len(_CARRY_PREFIX):].rsplit(".", 2)
+        if not value.startswith(_CARRY_PREFIX) or len(parts) != 3:
+            return None
+        client_id, nonce, mac = parts
+        if not hmac.compare_digest(mac, _mac(client_id, nonce)):
+            return None
+        token = self._new(client_id, OAUTH_SCOPES, self.refresh_token_lifetime, value)
+        self._refresh[value] = token
         return token
 
     def seconds_left(self, token: IssuedToken) -> float:
@@ -122,3 +144,13 @@ class TokenStore:
         self._access = {k: t for k, t in self._access.items() if t.expires_at + grace > now}
         self._refresh = {k: t for k, t in self._refresh.items() if t.expires_at + grace > now}
         self._used_refresh = {k: e for k, e in self._used_refresh.items() if e + grace > now}
+
+
+def _carryable(client_id: str) -> str:
+    nonce = secrets.token_urlsafe(24)
+    return f"{_CARRY_PREFIX}{client_id}.{nonce}.{_mac(client_id, nonce)}"
+
+
+def _mac(client_id: str, nonce: str) -> str:
+    digest = hmac.new(_CARRY_KEY, f"{client_id}.{nonce}".encode(), hashlib.sha256).hexdigest()
+    return digest[:32]
