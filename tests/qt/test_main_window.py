@@ -336,3 +336,61 @@ def test_oauth_against_the_in_app_sandbox_fills_the_token_view(
         assert view.token.access_token != first
     finally:
         run(sandbox.stop())
+
+
+def test_every_bundled_sandbox_connector_passes_in_the_app(
+        qtbot: Any, window: MainWindow, run: Any) -> None:
+    """What a new user gets from the README's first command: every Sandbox connector passes."""
+    from workbench.core.config import bundled_connectors_dir, discover_connectors
+    from workbench.qt.sandbox_control import SandboxControl
+
+    sandbox = SandboxControl(port=0)
+    run(sandbox.start())
+    try:
+        paths = discover_connectors(bundled_connectors_dir() / "sandbox")
+        assert len(paths) >= 7
+        for path in paths:
+            assert window.library.select_path(path), path
+            qtbot.waitUntil(lambda: window.connection.form.editor("sandbox_url") is not None
+                            and window.connection.test_button.isEnabled())
+            type_into(qtbot, window, "sandbox_url", sandbox.url)
+            qtbot.keyClick(window, Qt.Key.Key_F5)
+            qtbot.waitUntil(lambda: window.connection.banner.kind in ("ok", "warn", "fail"),
+                            timeout=10_000)
+            assert window.connection.banner.kind == "ok", (path.name, banner_text(window))
+    finally:
+        run(sandbox.stop())
+
+
+def test_refresh_in_the_token_view_rotates_and_keeps_the_new_refresh_token(
+        qtbot: Any, window: MainWindow, run: Any, keychain: MemoryKeyring) -> None:
+    from workbench.core.config import bundled_connectors_dir
+    from workbench.qt.sandbox_control import SandboxControl
+
+    sandbox = SandboxControl(port=0)
+    run(sandbox.start())
+    try:
+        path = bundled_connectors_dir() / "sandbox" / "sandbox_oauth2_refresh_token.yaml"
+        window.library.select_path(path)
+        qtbot.waitUntil(lambda: window.connection.form.editor("sandbox_url") is not None
+                        and window.connection.test_button.isEnabled())
+        type_into(qtbot, window, "sandbox_url", sandbox.url)
+        seed = window.connection.form.values()["refresh_token"]
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+        qtbot.waitUntil(lambda: window.connection.banner.kind == "ok", timeout=10_000)
+        view = window.token_view
+        assert view.token is not None and view.refresh_button.isEnabled()
+        first_access = view.token.access_token
+        rotated = window.connection.form.values()["refresh_token"]
+        assert rotated != seed  # the spent seed was replaced by the server's new one
+
+        qtbot.mouseClick(view.refresh_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: view.token is not None
+                        and view.token.access_token != first_access, timeout=10_000)
+        assert "refreshed" in banner_text(window)
+        newest = window.connection.form.values()["refresh_token"]
+        assert newest != rotated
+        service = "connection-workbench/" + window.session.entry.connector_id  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: keychain.get_password(service, "refresh_token") == newest)
+    finally:
+        run(sandbox.stop())
