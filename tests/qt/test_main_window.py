@@ -258,8 +258,12 @@ def test_without_a_keychain_the_app_says_so_once_and_keeps_secrets_in_memory(
     assert notice.isVisible()
     assert "No system keychain" in notice.label.text()
     assert "memory" in notice.label.text()
+    assert "memory" in win.findChild(QLabel, "keychainStatus").text()
     path = bearer_connector(tmp_path, qserver.url)
     open_connector(qtbot, win, path)
+    secret_field = win.connection.form.editor("bearer_token")
+    assert isinstance(secret_field, QLineEdit)
+    assert secret_field.placeholderText() == "kept in memory for this session only"
     type_into(qtbot, win, "bearer_token", SECRET)
     type_into(qtbot, win, "team", "support")
     win.session.save_now()

@@ -43,6 +43,7 @@ class ConnectorForm(QScrollArea):
         self._inputs: dict[str, FieldWidget] = {}
         self._errors: dict[str, QLabel] = {}
         self._reveals: dict[str, QAction] = {}
+        self.secret_placeholder = "secret"  # where secrets are kept, said in empty secret fields
         self._placeholder = QLabel("Select a connector in the library to see its form.")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setWordWrap(True)
@@ -138,7 +139,7 @@ class ConnectorForm(QScrollArea):
     def _make_secret(self, name: str, editor: QLineEdit) -> None:
         """Masked, no copying out while masked, and an eye to show it on request."""
         editor.setEchoMode(QLineEdit.EchoMode.Password)
-        editor.setPlaceholderText("stored in the system keychain")
+        editor.setPlaceholderText(self.secret_placeholder)
         reveal = editor.addAction(_eye_icon(editor), QLineEdit.ActionPosition.TrailingPosition)
         reveal.setCheckable(True)
         reveal.setToolTip("Show the value")

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self._keychain_label = QLabel()
+        self._keychain_label.setObjectName("keychainStatus")
         self._sandbox_label = QLabel("Sandbox: off")
         self._tls_warning = QLabel("⚠ TLS verification is OFF: certificates are not checked")
         self._tls_warning.setObjectName("tlsWarning")

@@ -230,11 +230,14 @@ class ConnectorSession(QObject):
         """Show where secrets go; the no-keychain notice once, if it applies."""
         store = self.values.secrets
         self.sig_keychain_changed.emit(f"Secrets: {store.backend_name}")
+        self._form.secret_placeholder = ("kept in the system keychain" if store.available
+                                         else "kept in memory for this session only")
         if store.notice:
             self._on_store_notice(store.notice)
 
     def _on_store_notice(self, notice: str) -> None:
         self.sig_keychain_changed.emit(f"Secrets: {self.values.secrets.backend_name}")
+        self._form.secret_placeholder = "kept in memory for this session only"
         if not self._notice_shown:
             self._notice_shown = True
             self._pane.notice.show_notice(notice)
