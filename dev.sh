@@ -60,6 +60,19 @@ python_env() {
   fi
 }
 
+# A real OpenID Provider for the OAuth tests: oidc-provider and a Node.js it supports (22, as an
+# npm package), both from the npm registry. Any npm will do to fetch them; apt's is enough.
+node_env() {
+  local folder=tests/oidc stamp want
+  stamp="$folder/node_modules/.installed"
+  want=$(cat "$folder/package.json" "$folder/package-lock.json" | sha256sum | cut -c1-16)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  command -v npm >/dev/null 2>&1 || apt_install npm
+  say "installing oidc-provider and Node.js 22 into $folder/node_modules"
+  (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+}
+
 case "$mode" in
   app)
     apt_install $QT_PACKAGES
@@ -69,6 +82,7 @@ case "$mode" in
   test)
     apt_install $QT_PACKAGES $TEST_PACKAGES
     python_env dev
+    node_env
     export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
     set +e
     "$VENV/bin/python" -m pytest "$@"
