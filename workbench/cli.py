@@ -91,6 +91,15 @@ def _setup_logging(level: str, redactor: Redactor) -> None:
     root.setLevel(level.upper())
 
 
+def _network_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    parser.add_argument("--proxy", help="proxy URL (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)")
+    parser.add_argument("--ca-bundle", help="PEM file of extra CAs to trust")
+    parser.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
+    parser.add_argument("--key", help="client certificate's private key (PEM)")
+    parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
@@ -120,13 +129,30 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument("-v", "--verbose", action="store_true",
                        help="show headers and bodies (redacted)")
-    check.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    check.add_argument("--proxy", help="proxy URL (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)")
-    check.add_argument("--ca-bundle", help="PEM file of extra CAs to trust")
-    check.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
-    check.add_argument("--key", help="client certificate's private key (PEM)")
-    check.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    _network_arguments(check)
     check.set_defaults(run=_command("check"))
+
+    authorize = sub.add_parser(
+        "authorize", help="log in through a browser (authorization code + PKCE), then check",
+        description="For connectors with the authorization_code grant: open the provider's "
+        "login page, catch the redirect on http://127.0.0.1:<port>/callback, exchange the code "
+        "(PKCE S256, state checked), then run the check. Exits 0 once tokens are obtained.",
+    )
+    authorize.add_argument("connector", help="connector file, or the name of a bundled one")
+    authorize.add_argument("--set", action="append", metavar="NAME=VALUE",
+                           help="a parameter or auth field value (repeatable)")
+    authorize.add_argument("--browser", choices=["system", "none", "embedded"], default="system",
+                           help="system: open the default browser; none: print the URL (for "
+                           "SSH) and wait; embedded: the desktop app's browser (GUI only)")
+    authorize.add_argument("--authorization-url", help="the login URL, if the config has none")
+    authorize.add_argument("--wait", type=float, default=300.0,
+                           help="seconds to wait for the redirect (default 300)")
+    authorize.add_argument("--json", action="store_true", help="print one JSON object")
+    authorize.add_argument("-v", "--verbose", action="store_true",
+                           help="show headers and bodies (redacted)")
+    _network_arguments(authorize)
+    authorize.set_defaults(run=_command("authorize"), endpoint=None, base_url=None,
+                           token_url=None)
 
     validate = sub.add_parser("validate", help="check connector files for errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from workbench.cli import FAILED, PASSED, USAGE, env_name
+from workbench.core.authorize import authorize_and_check
 from workbench.core.check import CheckOptions, CheckResult, run_check
 from workbench.core.config import (
     LoadedConnector,
@@ -54,6 +55,45 @@ def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
                   file=sys.stderr)
         return USAGE
     return PASSED if result.verdict.ok else FAILED
+
+
+def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
+    if args.browser == "embedded":
+        print("error: the embedded browser lives in the desktop app (workbench gui); here use "
+              "--browser system, or --browser none on a machine reached over SSH",
+              file=sys.stderr)
+        return USAGE
+    try:
+        loaded = load_connector(resolve_connector(args.connector))
+        given = _given_values(loaded, args.set or [])
+        settings = _settings(args)
+    except (ConfigError, InputError) as exc:
+        print(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
+        return USAGE
+    log = EventLog(redactor=redactor)
+    opener = _open_in_browser if args.browser == "system" else _print_url
+    result = asyncio.run(authorize_and_check(
+        loaded.blueprint, given, log, opener, CheckOptions(settings=settings),
+        timeout=args.wait, authorization_url=args.authorization_url))
+    _print_result(result, loaded, redactor, args)
+    if result.token is not None:
+        return PASSED  # tokens obtained; the check's verdict is printed either way
+    return USAGE if result.verdict.outcome == "config_error" else FAILED
+
+
+def _print_url(url: str) -> None:
+    print(f"Open this URL in a browser and log in; waiting for the redirect:\n\n  {url}\n",
+          file=sys.stderr, flush=True)
+
+
+def _open_in_browser(url: str) -> None:
+    import webbrowser
+
+    if not webbrowser.open(url):
+        _print_url(url)  # no browser here (SSH, a container): the user opens it elsewhere
+        return
+    print("Opened the login page in your browser; waiting for the redirect…", file=sys.stderr,
+          flush=True)
 
 
 def cmd_validate(args: argparse.Namespace, redactor: Redactor) -> int:

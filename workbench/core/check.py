@@ -43,6 +43,7 @@ class CheckOptions:
     settings: TransportSettings = field(default_factory=TransportSettings)
     token: TokenSet | None = None  # reuse a token from an earlier run
     on_token: TokenCallback | None = None
+    code_verifier: str = ""  # PKCE verifier of the authorization that produced `code`
 
 
 @dataclass
@@ -199,7 +200,9 @@ def _auth_context(
     token_url = options.token_url or ""
     if not token_url and entry is not None and entry.oauth2_settings is not None:
         token_url = fill(entry.oauth2_settings.token_url, params, what="token_url")
-    return AuthContext(log.redactor, token_url, options.on_token, options.token)
+    log.redactor.add_value(options.code_verifier or None)
+    return AuthContext(log.redactor, token_url, options.on_token, options.token,
+                       options.code_verifier)
 
 
 def _requests(

@@ -81,8 +81,9 @@ class OAuth2Flow(httpx.Auth):
                 "grant_type": "authorization_code",
                 "code": self.grant.code,
                 "redirect_uri": self.grant.redirect_uri,
-                "code_verifier": self.grant.code_verifier,
             }
+            if self.grant.code_verifier:
+                form["code_verifier"] = self.grant.code_verifier
             step = "code exchange"
         else:
             raise TokenEndpointError(

@@ -1,0 +1,113 @@
+"""`workbench authorize` against a real OpenID Provider, as a user on SSH would run it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.cli import ROOT, workbench
+from tests.support.oidc import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    Provider,
+    log_in_and_consent,
+    running_provider,
+)
+
+CONNECTOR = """\
+interface_parameters:
+  section:
+    source:
+      - name: issuer
+        type: string
+        value: "{issuer}"
+      - name: auth
+        type: authentication
+        auth_type: oauth2
+        oauth2_settings:
+          grant_type: authorization_code
+          token_url: "{{issuer}}/token"
+          authorization_url: "{{issuer}}/auth"
+          is_basic_auth: true
+          scopes: "openid offline_access api:read"
+          prompt: consent
+        fields:
+          - name: client_id
+          - name: client_secret
+            is_encrypted: true
+          - name: redirect_uri
+            value: "http://127.0.0.1/callback"
+connector:
+  name: Local OpenID Provider
+  base_url: "{{issuer}}"
+pre_run_configurations:
+  steps:
+    - name: userinfo
+      type: rest
+      endpoint: "{{{{%BASE_URL%}}}}/me"
+"""
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Provider]:
+    with running_provider() as running:
+        yield running
+
+
+async def start_authorize(connector: Path, *extra: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "workbench", "authorize", str(connector), "--browser", "none",
+        "--set", f"client_id={CLIENT_ID}", *extra, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "WB_CLIENT_SECRET": CLIENT_SECRET, "HOME": "/tmp"})
+
+
+async def printed_url(process: asyncio.subprocess.Process) -> str:
+    assert process.stderr is not None
+    while True:
+        line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+        assert line, "the CLI ended without printing the authorization URL"
+        if line.strip().startswith("http://"):
+            return line.strip()
+
+
+async def test_authorize_over_ssh_prints_the_url_and_gets_tokens(
+        provider: Provider, tmp_path: Path) -> None:
+    connector = tmp_path / "oidc.yaml"
+    connector.write_text(CONNECTOR.format(issuer=provider.issuer))
+    process = await start_authorize(connector, "--json")
+    url = await printed_url(process)
+    assert "code_challenge_method=S256" in url and "prompt=consent" in url
+    landing = await asyncio.to_thread(log_in_and_consent, url)
+    async with httpx.AsyncClient() as browser:  # the user's browser lands on the loopback
+        assert "close this tab" in (await browser.get(landing)).text
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    report = json.loads(out)
+    assert report["ok"] is True and report["token"]["access_token"] == "[redacted]"
+    assert report["token"]["refresh_token"] == "[redacted]"
+    text = out.decode() + err.decode()
+    assert CLIENT_SECRET not in text
+    assert "code=" not in text or "code=[redacted]" in text
+
+
+async def test_a_connector_without_the_code_grant_is_a_usage_error(tmp_path: Path) -> None:
+    connector = tmp_path / "bearer.yaml"
+    connector.write_text("interface_parameters:\n  section:\n    source:\n"
+                         "      - name: auth\n        type: authentication\n"
+                         "        auth_type: bearer\nconnector:\n  name: B\n"
+                         "  base_url: http://127.0.0.1:9\n")
+    run = await workbench("authorize", str(connector), "--browser", "none")
+    assert run.code == 2
+    assert "authorization_code" in run.stdout + run.stderr
+
+
+async def test_the_embedded_browser_is_the_apps(tmp_path: Path) -> None:
+    run = await workbench("authorize", "github", "--browser", "embedded")
+    assert run.code == 2 and "desktop app" in run.stderr

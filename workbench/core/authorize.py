@@ -1,0 +1,111 @@
+"""Authorize in a browser, then check: the whole authorization code flow for one connector.
+
+The browser part is the caller's (`open_url`: the system browser, printing the URL for a user
+on SSH, or the embedded browser); the redirect comes back to a one-shot loopback listener.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from workbench.core.auth.authorization import (
+    AuthorizationError,
+    AuthorizationRequest,
+    authorization_request,
+    read_redirect,
+)
+from workbench.core.check import CheckOptions, CheckResult, run_check
+from workbench.core.config.model import Blueprint
+from workbench.core.errors import InputError
+from workbench.core.events import EventLog
+from workbench.core.formspec import form_spec
+from workbench.core.loopback import LoopbackRedirect, loopback_port_and_path
+from workbench.core.templates import fill
+from workbench.core.verdict import Verdict, config_error
+
+FLOW = "authorize"
+DEFAULT_REDIRECT = "http://127.0.0.1/callback"  # any free port (RFC 8252 §7.3)
+Opener = Callable[[str], None]
+
+
+async def authorize_and_check(
+    blueprint: Blueprint,
+    given: Mapping[str, str],
+    log: EventLog,
+    open_url: Opener,
+    options: CheckOptions | None = None,
+    timeout: float = 300.0,
+    authorization_url: str | None = None,
+) -> CheckResult:
+    """Open the authorization URL, wait for the redirect, exchange the code, run the check.
+    `authorization_url` stands in for a config without one. Never raises for a failed
+    authorization: the verdict says what went wrong."""
+    options = options or CheckOptions()
+    entry = blueprint.authentication
+    settings = entry.oauth2_settings if entry is not None else None
+    if settings is None or settings.grant_type != "authorization_code":
+        return CheckResult(config_error("This connector does not use the authorization_code "
+                                        "grant, so there is nothing to authorize.",
+                                        "Use Test connection (workbench check) instead."))
+    spec = form_spec(blueprint)
+    values = spec.with_defaults(given)
+    missing = spec.problems(values, optional=("code", "redirect_uri"))
+    if missing:  # before a browser opens, not after the user logged in
+        listed = ", ".join(f"{name} ({why})" for name, why in missing.items())
+        return CheckResult(config_error(f"Some values are missing or invalid: {listed}"))
+    try:
+        url = authorization_url or settings.authorization_url or ""
+        if not url:
+            raise InputError("The connector has no oauth2_settings.authorization_url: give the "
+                             "provider's login URL (--authorization-url on the command line).")
+        url = fill(url, values, what="authorization_url")
+        port, path = loopback_port_and_path(values.get("redirect_uri") or DEFAULT_REDIRECT)
+        loopback = await LoopbackRedirect(path).start(port)
+    except InputError as exc:
+        return CheckResult(config_error(str(exc)))
+    async with loopback:
+        request = authorization_request(url, values.get("client_id", ""), loopback.redirect_uri,
+                                        settings.scope_string(),
+                                        settings.extra_authorization_params())
+        _log_request(log, request)
+        open_url(request.url)
+        try:
+            redirect = await loopback.wait(timeout)
+        except TimeoutError:
+            return CheckResult(_no_redirect(timeout, loopback.redirect_uri))
+    log.note(f"Redirect received: {log.redactor.url(redirect)}", flow=FLOW, step="redirect")
+    try:
+        code = read_redirect(redirect, request)
+    except AuthorizationError as exc:
+        log.note(str(exc), flow=FLOW, step="redirect")
+        return CheckResult(Verdict("token_error", str(exc), _hint(exc), oauth_error=exc.error))
+    log.redactor.add_value(code)
+    values.update(code=code, redirect_uri=loopback.redirect_uri)
+    return await run_check(blueprint, values, log,
+                           replace(options, code_verifier=request.code_verifier))
+
+
+def _log_request(log: EventLog, request: AuthorizationRequest) -> None:
+    lines = "\n".join(f"  {name} = {value}" for name, value in request.parameters())
+    log.note(f"Authorization URL {request.url.split('?')[0]}\n{lines}", flow=FLOW,
+             step="authorization request")
+
+
+def _no_redirect(timeout: float, redirect_uri: str) -> Verdict:
+    return Verdict(
+        "network", f"No redirect reached {redirect_uri} within {timeout:.0f} s.",
+        "Finish the login in the browser. If the provider showed an error page instead of "
+        "redirecting, the redirect_uri is probably not registered for this client: "
+        "providers must accept http://127.0.0.1 on any port for native apps (RFC 8252).",
+        network="timeout")
+
+
+def _hint(error: AuthorizationError) -> str:
+    if error.error == "state_mismatch":
+        return "Close old login tabs and authorize again."
+    if error.error == "access_denied":
+        return "Authorize again and accept the consent screen, or ask an admin to allow the app."
+    if error.error == "invalid_scope":
+        return "Remove scopes the client is not allowed, or have them granted to the client."
+    return "Check the client id, the redirect_uri and the extra authorization parameters."
