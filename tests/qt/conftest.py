@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.support.recording_server import RecordingServer
@@ -22,6 +22,8 @@ from workbench.qt.app import configure_application
 
 if os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+# As in the app: the login browser (QtWebEngine) needs it before the QApplication exists.
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 T = TypeVar("T")
 Run = Callable[[Awaitable[T]], T]

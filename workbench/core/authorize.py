@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Protocol
 
 from workbench.core.auth.authorization import (
     AuthorizationError,
@@ -29,6 +30,20 @@ DEFAULT_REDIRECT = "http://127.0.0.1/callback"  # any free port (RFC 8252 §7.3)
 Opener = Callable[[str], None]
 
 
+class RedirectCatcher(Protocol):
+    """Where the redirect comes back: the loopback listener, or the embedded browser."""
+
+    redirect_uri: str
+
+    async def wait(self, timeout: float) -> str: ...
+
+
+async def loopback_catcher(redirect_uri: str) -> LoopbackRedirect:
+    """The system-browser way: listen on the loopback redirect (any free port if none given)."""
+    port, path = loopback_port_and_path(redirect_uri)
+    return await LoopbackRedirect(path).start(port)
+
+
 async def authorize_and_check(
     blueprint: Blueprint,
     given: Mapping[str, str],
@@ -37,9 +52,11 @@ async def authorize_and_check(
     options: CheckOptions | None = None,
     timeout: float = 300.0,
     authorization_url: str | None = None,
+    catcher: RedirectCatcher | None = None,
 ) -> CheckResult:
     """Open the authorization URL, wait for the redirect, exchange the code, run the check.
-    `authorization_url` stands in for a config without one. Never raises for a failed
+    `authorization_url` stands in for a config without one; `catcher` replaces the loopback
+    listener (the embedded browser catches any redirect URI itself). Never raises for a failed
     authorization: the verdict says what went wrong."""
     options = options or CheckOptions()
     entry = blueprint.authentication
@@ -55,25 +72,31 @@ async def authorize_and_check(
         listed = ", ".join(f"{name} ({why})" for name, why in missing.items())
         return CheckResult(config_error(f"Some values are missing or invalid: {listed}"))
     try:
-        url = authorization_url or settings.authorization_url or ""
+        url = authorization_url or settings.authorization_url or values.get(
+            "authorization_url", "")
         if not url:
             raise InputError("The connector has no oauth2_settings.authorization_url: give the "
                              "provider's login URL (--authorization-url on the command line).")
         url = fill(url, values, what="authorization_url")
-        port, path = loopback_port_and_path(values.get("redirect_uri") or DEFAULT_REDIRECT)
-        loopback = await LoopbackRedirect(path).start(port)
+        owned = None
+        if catcher is None:
+            owned = await loopback_catcher(values.get("redirect_uri") or DEFAULT_REDIRECT)
     except InputError as exc:
         return CheckResult(config_error(str(exc)))
-    async with loopback:
-        request = authorization_request(url, values.get("client_id", ""), loopback.redirect_uri,
+    catching: RedirectCatcher = owned if owned is not None else catcher  # type: ignore[assignment]
+    try:
+        request = authorization_request(url, values.get("client_id", ""), catching.redirect_uri,
                                         settings.scope_string(),
                                         settings.extra_authorization_params())
         _log_request(log, request)
         open_url(request.url)
         try:
-            redirect = await loopback.wait(timeout)
+            redirect = await catching.wait(timeout)
         except TimeoutError:
-            return CheckResult(_no_redirect(timeout, loopback.redirect_uri))
+            return CheckResult(_no_redirect(timeout, catching.redirect_uri))
+    finally:
+        if owned is not None:
+            await owned.close()
     log.note(f"Redirect received: {log.redactor.url(redirect)}", flow=FLOW, step="redirect")
     try:
         code = read_redirect(redirect, request)
@@ -81,7 +104,7 @@ async def authorize_and_check(
         log.note(str(exc), flow=FLOW, step="redirect")
         return CheckResult(Verdict("token_error", str(exc), _hint(exc), oauth_error=exc.error))
     log.redactor.add_value(code)
-    values.update(code=code, redirect_uri=loopback.redirect_uri)
+    values.update(code=code, redirect_uri=catching.redirect_uri)
     return await run_check(blueprint, values, log,
                            replace(options, code_verifier=request.code_verifier))
 

@@ -34,6 +34,7 @@ _HELP = {
     "refresh_token": "A refresh token issued earlier; exchanged for a fresh access token.",
     "code": "An authorization code from the provider's redirect (single use, short-lived).",
     "redirect_uri": "The redirect URI registered for the client; must match exactly.",
+    "authorization_url": "The provider's login page (the config does not name one).",
 }
 
 
@@ -153,6 +154,8 @@ def _implied(auth: Authentication, grant: str | None) -> list[tuple[str, bool]]:
         needed.append(("refresh_token", True))
     if grant == "authorization_code":
         needed += [("code", True), ("redirect_uri", True)]
+        if auth.oauth2_settings is not None and not auth.oauth2_settings.authorization_url:
+            needed.append(("authorization_url", False))  # the config lacks it: ask the user
     return needed
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -67,6 +67,8 @@ def run_gui(paths: Sequence[str] = (), *, smoke: bool = False) -> int:
     """Open the main window (and `paths`) and run until it closes. The frame paints first and
     the panes are built right after; with `smoke`, print both times and exit."""
     prepare_environment()
+    # QtWebEngine (the login browser, imported later) needs this before the app exists.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     configure_application(app)

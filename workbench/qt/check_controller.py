@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.auth import TokenSet
+from workbench.core.authorize import Opener, RedirectCatcher, authorize_and_check
 from workbench.core.check import CheckOptions, CheckResult, renew_token, run_check
 from workbench.core.config import Blueprint
 from workbench.core.events import EventLog
@@ -44,6 +45,10 @@ class CheckController(QObject):
         self._tokens: dict[str, tuple[TokenSet, str]] = {}
         self._task: asyncio.Task[CheckResult] | None = None
 
+    def settings(self) -> TransportSettings:
+        """The network settings the next request will use."""
+        return self._settings()
+
     @property
     def busy(self) -> bool:
         return self._task is not None and not self._task.done()
@@ -59,6 +64,16 @@ class CheckController(QObject):
     def renew(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str]) -> None:
         """Get a fresh token now (refresh token first)."""
         self._start(renew_token, "Renewing the token…", connector_id, blueprint, values)
+
+    def authorize(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str],
+                  open_url: Opener, catcher: RedirectCatcher | None = None) -> None:
+        """Log in through a browser (authorization code + PKCE), then check."""
+        def job(bp: Blueprint, given: Mapping[str, str], log: EventLog,
+                options: CheckOptions) -> Awaitable[CheckResult]:
+            return authorize_and_check(bp, given, log, open_url, options, catcher=catcher)
+
+        self._start(job, "Waiting for the login in the browser…", connector_id, blueprint,
+                    values)
 
     def clear_token(self, connector_id: str) -> None:
         self._tokens.pop(connector_id, None)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QToolButton,
@@ -25,6 +26,8 @@ class ConnectionPane(QWidget):
     """The user asked to test the connection."""
     sig_cancel_requested = Signal()
     """The user asked to stop the run in flight."""
+    sig_authorize_requested = Signal(str)
+    """The user asked to log in through a browser: "embedded" or "system"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +41,20 @@ class ConnectionPane(QWidget):
         self.test_button.setDefault(True)
         self.test_button.setEnabled(False)
         self.test_button.clicked.connect(self.sig_test_requested)
+        self.authorize_button = QToolButton()
+        self.authorize_button.setObjectName("authorize")
+        self.authorize_button.setText("Authorize…")
+        self.authorize_button.setToolTip("Log in at the provider, then test the connection")
+        self.authorize_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        menu = QMenu(self.authorize_button)
+        self.embedded_action = menu.addAction("In the app's browser")
+        self.system_action = menu.addAction("In the system browser")
+        ask = self.sig_authorize_requested.emit
+        self.embedded_action.triggered.connect(lambda: ask("embedded"))
+        self.system_action.triggered.connect(lambda: ask("system"))
+        self.authorize_button.setMenu(menu)
+        self.authorize_button.clicked.connect(lambda: ask("embedded"))
+        self.authorize_button.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("cancelRun")
         self.cancel_button.setToolTip("Stop the run in flight (Esc)")
@@ -50,6 +67,7 @@ class ConnectionPane(QWidget):
         self.progress.hide()
 
         actions = QHBoxLayout()
+        actions.addWidget(self.authorize_button)
         actions.addWidget(self.test_button)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.progress)
@@ -65,6 +83,7 @@ class ConnectionPane(QWidget):
     def set_busy(self, busy: bool) -> None:
         """Show that a run is in flight; the rest of the window stays usable."""
         self.test_button.setEnabled(not busy and self.can_test)
+        self.authorize_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
         self.form.set_busy(busy)

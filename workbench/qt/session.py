@@ -7,9 +7,11 @@ session (so switching connectors or reloading a file loses nothing), and when to
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from workbench.core.auth import TokenSet
@@ -25,6 +27,13 @@ from workbench.qt.connector_values import ConnectorValues
 from workbench.qt.token_view import TokenView
 
 SAVE_DELAY_MS = 800
+
+if TYPE_CHECKING:
+    from workbench.qt.browser_dialog import BrowserDialog
+
+
+def _open_in_system_browser(url: str) -> None:
+    QDesktopServices.openUrl(QUrl(url))
 
 
 class ConnectorSession(QObject):
@@ -47,6 +56,7 @@ class ConnectorSession(QObject):
         self._sig_notice.connect(self._on_store_notice, Qt.ConnectionType.QueuedConnection)
         self.values = ConnectorValues(SecretStore(backend, on_notice=self._sig_notice.emit))
         self._entry: LibraryEntry | None = None
+        self.browser: BrowserDialog | None = None  # the login window of the current run
         self._spec = FormSpec(())
         self._typed: dict[str, dict[str, str]] = {}  # connector id → values typed this session
         self._generation = 0
@@ -59,6 +69,7 @@ class ConnectorSession(QObject):
         self._form.sig_edited.connect(self._on_form_edited)
         pane.sig_test_requested.connect(self.test)
         pane.sig_cancel_requested.connect(checks.cancel)
+        pane.sig_authorize_requested.connect(self.authorize)
         checks.sig_started.connect(self._on_checks_started)
         checks.sig_busy_changed.connect(pane.set_busy)
         checks.sig_finished.connect(self._on_checks_finished)
@@ -117,6 +128,7 @@ class ConnectorSession(QObject):
         self._form.set_spec(self._spec, self._spec.with_defaults(values),
                             self._entry.loaded.name)
         self._pane.set_can_test(True)
+        self._pane.authorize_button.setVisible(self._spec.grant_type == "authorization_code")
         self._token_view.set_token(self._checks.token(self._entry.connector_id))
         self._update_can_refresh()
 
@@ -124,6 +136,7 @@ class ConnectorSession(QObject):
         self._spec = FormSpec(())
         self._form.set_spec(self._spec, {}, f"{entry.name} could not be loaded")
         self._pane.set_can_test(False)
+        self._pane.authorize_button.hide()
         count = len(entry.problems)
         first = entry.problems[0].format().splitlines()[0] if entry.problems else ""
         self._pane.banner.show_message(
@@ -148,6 +161,43 @@ class ConnectorSession(QObject):
             return
         self.save_now()
         self._checks.check(entry.connector_id, entry.loaded.blueprint, values)
+
+    def authorize(self, mode: str) -> None:
+        """Log in at the provider in the app's browser ("embedded") or the system one."""
+        entry = self._entry
+        if entry is None or entry.loaded is None or self._checks.busy:
+            return
+        values = self._form.values()
+        problems = self._spec.problems(values, optional=("code", "redirect_uri"))
+        self._form.show_problems(problems)
+        if problems:
+            self._pane.banner.show_message("Fill in the marked fields before logging in.", "fail")
+            return
+        self.save_now()
+        if mode == "system":
+            self._checks.authorize(entry.connector_id, entry.loaded.blueprint, values,
+                                   _open_in_system_browser)
+            return
+        from workbench.core.authorize import DEFAULT_REDIRECT
+        from workbench.qt.browser_dialog import BrowserDialog  # QtWebEngine: only now
+
+        self.browser = BrowserDialog(values.get("redirect_uri") or DEFAULT_REDIRECT, self._log,
+                                     self._checks.settings(), self._pane.window())
+        self.browser.finished.connect(self._on_browser_finished)
+        self._checks.authorize(entry.connector_id, entry.loaded.blueprint, values,
+                               self.browser.open_url, catcher=self.browser)
+
+    def _on_browser_finished(self, _result: int) -> None:
+        browser = self.browser
+        if browser is not None and browser.switch_to_system:
+            # The provider refused the embedded browser: start over once the run has ended.
+            self._checks.sig_busy_changed.connect(self._on_idle_switch_to_system)
+
+    def _on_idle_switch_to_system(self, busy: bool) -> None:
+        if busy:
+            return
+        self._checks.sig_busy_changed.disconnect(self._on_idle_switch_to_system)
+        self.authorize("system")
 
     def renew(self) -> None:
         entry = self._entry

@@ -1,0 +1,191 @@
+"""The embedded browser for logins: QtWebEngine, loaded only when a login starts.
+
+It catches the redirect to the configured redirect URI (https ones included) by blocking the
+request before it is sent, so nothing has to listen there. Each login gets a fresh
+off-the-record profile: no cookies from an earlier run unless it is the same session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QUrl, Signal, SignalInstance
+from PySide6.QtNetwork import QNetworkProxy
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.events import EventLog
+from workbench.core.network_settings import TransportSettings
+from workbench.qt.theme import accent
+
+# Pages that say the provider will not log in inside an embedded browser.
+REFUSALS = ("disallowed_useragent", "This browser or app may not be secure",
+            "AADSTS53003", "AADSTS50199")
+
+
+class _RedirectInterceptor(QWebEngineUrlRequestInterceptor):
+    """Blocks the request to the redirect URI and hands its URL over instead."""
+
+    def __init__(self, redirect_uri: str, caught: SignalInstance) -> None:
+        super().__init__()
+        self._target = _origin_and_path(redirect_uri)
+        self._caught = caught
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
+        url = info.requestUrl().toString()
+        if _origin_and_path(url) == self._target:
+            info.block(True)
+            self._caught.emit(url)
+
+
+class BrowserDialog(QDialog):
+    """A login window: read-only address bar with TLS state, Back, Reload, Cancel."""
+
+    sig_redirect_caught = Signal(str)
+    """The provider redirected to the redirect URI (the full URL, code included)."""
+    sig_refused = Signal(str)
+    """The page says the provider refuses embedded browsers (the reason found)."""
+
+    def __init__(self, redirect_uri: str, log: EventLog, settings: TransportSettings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Log in — Connection Workbench")
+        self.resize(900, 720)
+        self.redirect_uri = redirect_uri
+        self._log = log
+        self.switch_to_system = False
+        self._future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        _apply_proxy(settings)
+        self.profile = QWebEngineProfile(self)  # no storage name: off the record, per login
+        self._interceptor = _RedirectInterceptor(redirect_uri, self.sig_redirect_caught)
+        self.profile.setUrlRequestInterceptor(self._interceptor)
+        self.page = QWebEnginePage(self.profile, self)
+        self.view = QWebEngineView(self)
+        self.view.setPage(self.page)
+
+        self.address = QLineEdit(readOnly=True)
+        self.address.setObjectName("browserAddress")
+        self.security = QLabel()
+        self.security.setObjectName("browserSecurity")
+        back, reload, cancel = QPushButton("Back"), QPushButton("Reload"), QPushButton("Cancel")
+        back.clicked.connect(self.view.back)
+        reload.clicked.connect(self.view.reload)
+        cancel.clicked.connect(self.reject)
+        self.refusal = QLabel()
+        self.refusal.setObjectName("browserRefusal")
+        self.refusal.setWordWrap(True)
+        self.refusal.hide()
+        self.use_system = QPushButton("Use the system browser")
+        self.use_system.hide()
+        self.use_system.clicked.connect(self._on_use_system_clicked)
+
+        bar = QHBoxLayout()
+        for widget in (back, reload):
+            bar.addWidget(widget)
+        bar.addWidget(self.security)
+        bar.addWidget(self.address, 1)
+        bar.addWidget(cancel)
+        refusal = QHBoxLayout()
+        refusal.addWidget(self.refusal, 1)
+        refusal.addWidget(self.use_system)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(refusal)
+        layout.addWidget(self.view, 1)
+
+        self.view.urlChanged.connect(self._on_view_url_changed)
+        self.view.loadFinished.connect(self._on_view_load_finished)
+        self.sig_redirect_caught.connect(self._on_redirect_caught)
+        self.rejected.connect(self._on_rejected)
+
+    # -- RedirectCatcher ------------------------------------------------------------------------
+
+    async def wait(self, timeout: float) -> str:
+        """The redirect URL; CancelledError if the user closed the window."""
+        return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+
+    def open_url(self, url: str) -> None:
+        self.show()
+        self.view.load(QUrl(url))
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    def _on_view_url_changed(self, url: QUrl) -> None:
+        text = url.toString()
+        self.address.setText(self._log.redactor.url(text))
+        secure = url.scheme() == "https"
+        self.security.setText("🔒 TLS" if secure else "⚠ not TLS")
+        self.security.setStyleSheet(f"color: {accent('ok' if secure else 'warn')};")
+        self._log.note(f"Browser: {self._log.redactor.url(text)}", flow="authorize",
+                       step="browser")
+
+    def _on_view_load_finished(self, ok: bool) -> None:
+        url = self.view.url().toString()
+        self.page.runJavaScript("document.body ? document.body.innerText : ''", 0,
+                                lambda text: self._check_refusal(url, str(text or "")))
+
+    def _check_refusal(self, url: str, text: str) -> None:
+        found = next((r for r in REFUSALS if r in url or r in text), None)
+        if found is None:
+            return
+        self.refusal.setText(f"This provider refuses to log in inside an embedded browser "
+                             f"({found}). Use the system browser instead.")
+        self.refusal.setStyleSheet(f"color: {accent('fail')};")
+        self.refusal.show()
+        self.use_system.show()
+        self.sig_refused.emit(found)
+
+    def _on_use_system_clicked(self) -> None:
+        self.switch_to_system = True  # the owner starts over in the system browser
+        self.reject()
+
+    def _on_redirect_caught(self, url: str) -> None:
+        self._log.note(f"Browser redirect caught: {self._log.redactor.url(url)}",
+                       flow="authorize", step="redirect")
+        if not self._future.done():
+            self._future.set_result(url)
+        self.accept()
+
+    def _on_rejected(self) -> None:
+        if not self._future.done():
+            self._future.cancel()
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        self.view.setPage(None)  # type: ignore[arg-type]  # the page must go before its profile
+        self.page.deleteLater()
+
+
+def _origin_and_path(url: str) -> tuple[str, str, int | None, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port, parts.path.rstrip("/")
+
+
+def _apply_proxy(settings: TransportSettings) -> None:
+    """QtWebEngine follows the application proxy: make it the one the core transport uses."""
+    if settings.proxy:
+        parts = urlsplit(settings.proxy)
+        kind = (QNetworkProxy.ProxyType.Socks5Proxy if parts.scheme.startswith("socks")
+                else QNetworkProxy.ProxyType.HttpProxy)
+        QNetworkProxy.setApplicationProxy(QNetworkProxy(
+            kind, parts.hostname or "", parts.port or 8080, parts.username or "",
+            parts.password or ""))
+    elif settings.use_env_proxy:
+        QNetworkProxy.setApplicationProxy(QNetworkProxy(QNetworkProxy.ProxyType.DefaultProxy))
+    else:
+        QNetworkProxy.setApplicationProxy(QNetworkProxy(QNetworkProxy.ProxyType.NoProxy))
