@@ -107,3 +107,70 @@ def test_log_in_in_the_embedded_browser_and_catch_an_https_redirect(
                for m in notes)
     caught = next(m for m in notes if m.startswith("Browser redirect caught"))
     assert "https://app.example.test/oauth/callback" in caught and "code=[redacted]" in caught
+
+
+def test_the_system_browser_path_logs_in_through_the_loopback(
+        qtbot: Any, qloop: Any, provider: Provider, tmp_path: Path, monkeypatch: Any) -> None:
+    """The system browser is played by an HTTP client that logs in as a person would."""
+    import threading
+
+    import httpx
+
+    from tests.support.oidc import log_in_and_consent
+
+    def browser(url: str) -> None:
+        def visit() -> None:
+            landing = log_in_and_consent(url)
+            httpx.get(landing, timeout=10)  # the browser lands on the app's loopback
+        threading.Thread(target=visit, daemon=True).start()
+
+    monkeypatch.setattr("workbench.qt.session._open_in_system_browser", browser)
+    path = tmp_path / "oidc.yaml"
+    path.write_text(CONNECTOR.format(issuer=provider.issuer, client_id=CLIENT_ID).replace(
+        "https://app.example.test/oauth/callback", "http://127.0.0.1/callback"))
+    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.library.open_paths([path])
+    window.library.select_path(path)
+    pane = window.connection
+    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
+    pane.form.editor("client_secret").setText(CLIENT_SECRET)  # type: ignore[union-attr]
+    pane.system_action.trigger()
+    qtbot.waitUntil(lambda: pane.banner.kind == "ok", timeout=20_000)
+    assert window.token_view.token is not None
+    assert window.session.browser is None  # no embedded browser was involved
+
+
+def test_a_provider_that_refuses_embedded_browsers_is_recognised(
+        qtbot: Any, qloop: Any, qserver: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from aiohttp import web
+
+    qserver.route("GET", "/auth", lambda _s: web.Response(
+        text="<h1>Access blocked</h1><p>Error 403: disallowed_useragent</p>",
+        content_type="text/html", status=403))
+    opened: list[str] = []
+    monkeypatch.setattr("workbench.qt.session._open_in_system_browser", opened.append)
+    path = tmp_path / "refusing.yaml"
+    path.write_text(CONNECTOR.format(issuer=qserver.url, client_id=CLIENT_ID).replace(
+        "https://app.example.test/oauth/callback", "http://127.0.0.1/callback"))
+    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.library.open_paths([path])
+    window.library.select_path(path)
+    pane = window.connection
+    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
+    pane.form.editor("client_secret").setText(CLIENT_SECRET)  # type: ignore[union-attr]
+    qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.session.browser is not None, timeout=5000)
+    browser = window.session.browser
+    assert browser is not None
+    qtbot.waitUntil(browser.use_system.isVisible, timeout=15_000)
+    assert "disallowed_useragent" in browser.refusal.text()
+    qtbot.mouseClick(browser.use_system, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    assert opened[0].startswith(qserver.url + "/auth?")
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in opened[0]  # a loopback port now
+    window.checks.cancel()
+    qtbot.waitUntil(lambda: not window.checks.busy, timeout=5000)

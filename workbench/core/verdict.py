@@ -220,8 +220,9 @@ def _token_hint(error: TokenEndpointError, auth: AuthFacts) -> str:
     if code == "invalid_grant":
         if auth.grant_type == "authorization_code":
             return (
-                "The authorization code was rejected: codes are single-use and expire within "
-                "minutes, and redirect_uri must match the one used to obtain it. Authorize again."
+                "The code or refresh token was rejected: codes are single-use and expire "
+                "within minutes (and redirect_uri must match), refresh tokens expire or are "
+                "revoked. Authorize again: Authorize… in the app, `workbench authorize` here."
             )
         return (
             "The refresh token is expired or revoked (or was rotated and the old one reused). "
