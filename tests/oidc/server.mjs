@@ -19,7 +19,8 @@ const provider = new Provider(ISSUER, {
     { ...native, client_id: 'workbench-post', client_secret: 'workbench-post-secret',
       token_endpoint_auth_method: 'client_secret_post' },
     { ...native, client_id: 'workbench-public', token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'] },
+      grant_types: ['authorization_code', 'refresh_token',
+        'urn:ietf:params:oauth:grant-type:device_code'] },
   ],
   scopes: ['openid', 'offline_access', 'api:read'],
   features: {

@@ -86,3 +86,30 @@ def log_in_and_consent(authorization_url: str, login: str = "alice") -> str:
             if "/interaction/" not in url and "/auth" not in url:
                 return url
         raise AssertionError("the provider's pages did not end in a redirect")
+
+
+def confirm_device_code(verification_uri_complete: str, login: str = "alice") -> str:
+    """Play the person on the other device: open the link, confirm the code, log in, consent.
+    Returns the text of the last page ("Sign-in Success")."""
+    with httpx.Client(follow_redirects=False, timeout=10) as browser:
+        method, url, data = "GET", verification_uri_complete, None
+        for _ in range(16):
+            response = browser.request(method, url, data=data)
+            if response.status_code in (302, 303):
+                url = str(response.url.join(response.headers["location"]))
+                method, data = "GET", None
+                continue
+            page = response.text
+            form = re.search(r'<form[^>]*action="([^"]*)"', page)
+            if form is None:
+                return re.sub(r"<[^>]+>", " ", page)
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                                     page))
+            if 'name="login"' in page:
+                fields.update(login=login, password="any")
+            if 'name="confirm"' in page:
+                fields["confirm"] = "yes"
+            method, data = "POST", fields
+            url = str(response.url.join(unescape(form.group(1)) or str(response.url)))
+        raise AssertionError("the device pages did not end")
+

@@ -39,6 +39,7 @@ SENSITIVE_KEYS = frozenset(
         "refresh_token",
         "id_token",
         "code_verifier",
+        "device_code",
         "api_key",
         "apikey",
         "token",
