@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -92,7 +93,7 @@ def _expired() -> TokenEndpointError:
                               error="expired_token")
 
 
-def _json(response: httpx.Response) -> dict[str, object]:
+def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
