@@ -145,6 +145,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="system: open the default browser; none: print the URL (for "
                            "SSH) and wait; embedded: the desktop app's browser (GUI only)")
     authorize.add_argument("--authorization-url", help="the login URL, if the config has none")
+    authorize.add_argument("--device", action="store_true",
+                           help="log in on another device instead (RFC 8628): shows a code, a "
+                           "URL and a QR code; needs device_authorization_url in the config")
     authorize.add_argument("--wait", type=float, default=300.0,
                            help="seconds to wait for the redirect (default 300)")
     authorize.add_argument("--json", action="store_true", help="print one JSON object")

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from workbench.cli import FAILED, PASSED, USAGE, env_name
-from workbench.core.authorize import authorize_and_check
+from workbench.core.auth.device import DeviceAuthorization
+from workbench.core.authorize import authorize_and_check, device_authorize_and_check
 from workbench.core.check import CheckOptions, CheckResult, run_check
 from workbench.core.config import (
     LoadedConnector,
@@ -71,14 +72,30 @@ def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
         print(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
         return USAGE
     log = EventLog(redactor=redactor)
-    opener = _open_in_browser if args.browser == "system" else _print_url
-    result = asyncio.run(authorize_and_check(
-        loaded.blueprint, given, log, opener, CheckOptions(settings=settings),
-        timeout=args.wait, authorization_url=args.authorization_url))
+    options = CheckOptions(settings=settings)
+    if args.device:
+        result = asyncio.run(device_authorize_and_check(loaded.blueprint, given, log,
+                                                        _show_device_code, options))
+    else:
+        opener = _open_in_browser if args.browser == "system" else _print_url
+        result = asyncio.run(authorize_and_check(
+            loaded.blueprint, given, log, opener, options, timeout=args.wait,
+            authorization_url=args.authorization_url))
     _print_result(result, loaded, redactor, args)
     if result.token is not None:
         return PASSED  # tokens obtained; the check's verdict is printed either way
     return USAGE if result.verdict.outcome == "config_error" else FAILED
+
+
+def _show_device_code(device: DeviceAuthorization) -> None:
+    import segno
+
+    link = device.verification_uri_complete or device.verification_uri
+    print(f"On any device, open {device.verification_uri} and enter the code\n\n"
+          f"    {device.user_code}\n\nor open this link, or scan it:\n\n  {link}\n",
+          file=sys.stderr, flush=True)
+    segno.make(link, error="l").terminal(out=sys.stderr, compact=True)
+    print("Waiting for the confirmation…", file=sys.stderr, flush=True)
 
 
 def _print_url(url: str) -> None:

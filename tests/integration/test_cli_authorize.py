@@ -111,3 +111,27 @@ async def test_a_connector_without_the_code_grant_is_a_usage_error(tmp_path: Pat
 async def test_the_embedded_browser_is_the_apps(tmp_path: Path) -> None:
     run = await workbench("authorize", "github", "--browser", "embedded")
     assert run.code == 2 and "desktop app" in run.stderr
+
+
+async def test_device_login_shows_a_code_and_a_qr_then_gets_tokens(
+        provider: Provider, tmp_path: Path) -> None:
+    from tests.support.oidc import PUBLIC_CLIENT_ID, confirm_device_code
+
+    connector = tmp_path / "device.yaml"
+    connector.write_text(CONNECTOR.format(issuer=provider.issuer).replace(
+        "          prompt: consent\n",
+        '          device_authorization_url: "{issuer}/device/auth"\n'))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "workbench", "authorize", str(connector), "--device", "--json",
+        "--set", f"client_id={PUBLIC_CLIENT_ID}", stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    link = await printed_url(process)
+    assert "/device?user_code=" in link
+    page = await asyncio.to_thread(confirm_device_code, link)
+    assert "Sign-in Success" in page
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert "▀" in err.decode() or "█" in err.decode()  # the QR code, drawn in the terminal
+    report = json.loads(out)
+    assert report["ok"] is True and report["token"]["access_token"] == "[redacted]"

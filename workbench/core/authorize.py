@@ -10,20 +10,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Protocol
 
+import httpx
+
 from workbench.core.auth.authorization import (
     AuthorizationError,
     AuthorizationRequest,
     authorization_request,
     read_redirect,
 )
+from workbench.core.auth.device import (
+    DEFAULT_INTERVAL,
+    DeviceAuthorization,
+    poll_for_token,
+    start_device_authorization,
+)
+from workbench.core.auth.token_endpoint import ClientCredentials
 from workbench.core.check import CheckOptions, CheckResult, run_check
 from workbench.core.config.model import Blueprint
-from workbench.core.errors import InputError
+from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import EventLog
 from workbench.core.formspec import form_spec
 from workbench.core.loopback import LoopbackRedirect, loopback_port_and_path
 from workbench.core.templates import fill
-from workbench.core.verdict import Verdict, config_error
+from workbench.core.transport import classify, create_client
+from workbench.core.verdict import (
+    AuthFacts,
+    Verdict,
+    config_error,
+    from_network_error,
+    from_token_error,
+)
 
 FLOW = "authorize"
 DEFAULT_REDIRECT = "http://127.0.0.1/callback"  # any free port (RFC 8252 §7.3)
@@ -132,3 +148,50 @@ def _hint(error: AuthorizationError) -> str:
     if error.error == "invalid_scope":
         return "Remove scopes the client is not allowed, or have them granted to the client."
     return "Check the client id, the redirect_uri and the extra authorization parameters."
+
+
+async def device_authorize_and_check(
+    blueprint: Blueprint,
+    given: Mapping[str, str],
+    log: EventLog,
+    show: Callable[[DeviceAuthorization], None],
+    options: CheckOptions | None = None,
+    default_interval: float = DEFAULT_INTERVAL,
+) -> CheckResult:
+    """The device grant: get a user code, let `show` present it, poll until the person
+    confirms on another device, then run the check with that token."""
+    options = options or CheckOptions()
+    entry = blueprint.authentication
+    settings = entry.oauth2_settings if entry is not None else None
+    if settings is None or not settings.device_authorization_url:
+        return CheckResult(config_error(
+            "This connector names no oauth2_settings.device_authorization_url, so it cannot "
+            "log in on another device.", "Use Authorize (browser login) instead."))
+    spec = form_spec(blueprint)
+    values = spec.with_defaults(given)
+    missing = spec.problems(values, optional=("code", "redirect_uri", "client_secret"))
+    if missing:
+        listed = ", ".join(f"{name} ({why})" for name, why in missing.items())
+        return CheckResult(config_error(f"Some values are missing or invalid: {listed}"))
+    credentials = ClientCredentials(values.get("client_id", ""), values.get("client_secret", ""),
+                                    settings.is_basic_auth and bool(values.get("client_secret")))
+    log.redactor.add_value(credentials.client_secret or None)
+    try:
+        device_url = fill(settings.device_authorization_url, values, what="device URL")
+        token_url = options.token_url or fill(settings.token_url, values, what="token_url")
+    except InputError as exc:
+        return CheckResult(config_error(str(exc)))
+    facts = AuthFacts(auth_type="oauth2", grant_type="device_code")
+    async with create_client(log, options.settings) as client:
+        try:
+            device = await start_device_authorization(client, device_url, credentials,
+                                                      settings.scope_string(), default_interval)
+            log.redactor.add_value(device.device_code)
+            show(device)
+            token = await poll_for_token(client, token_url, credentials, device,
+                                         entry.key_map() if entry else None)
+        except TokenEndpointError as exc:
+            return CheckResult(from_token_error(exc, facts))
+        except httpx.TransportError as exc:
+            return CheckResult(from_network_error(classify(exc, device_url)))
+    return await run_check(blueprint, values, log, replace(options, token=token))

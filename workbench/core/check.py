@@ -101,6 +101,8 @@ def _prepare(
     for name in spec.secret_names:
         log.redactor.add_value(values.get(name))
     waived = _base_url_only(blueprint) if options.base_url else set()
+    if options.token is not None:
+        waived |= {"code", "refresh_token"}  # a token in hand: what would obtain one is moot
     facts = _facts(blueprint, values)
     problems = spec.problems(values, optional=waived)
     if problems:

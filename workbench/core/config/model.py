@@ -85,6 +85,9 @@ class OAuth2Settings(_Open):
     authorization_url: str | None = Field(
         default=None, description="Login page for the authorization_code grant."
     )
+    device_authorization_url: str | None = Field(
+        default=None, description="Device authorization endpoint (RFC 8628), for logging in "
+        "on another device.")
 
     def scope_string(self) -> str:
         """Scopes as the space-separated string the token endpoint expects."""
