@@ -174,3 +174,36 @@ def test_a_provider_that_refuses_embedded_browsers_is_recognised(
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in opened[0]  # a loopback port now
     window.checks.cancel()
     qtbot.waitUntil(lambda: not window.checks.busy, timeout=5000)
+
+
+def test_log_in_on_another_device_with_the_code_or_the_qr(
+        qtbot: Any, qloop: Any, provider: Provider, tmp_path: Path) -> None:
+    import threading
+
+    from tests.support.oidc import PUBLIC_CLIENT_ID, confirm_device_code
+
+    path = tmp_path / "device.yaml"
+    path.write_text(CONNECTOR.format(issuer=provider.issuer, client_id=PUBLIC_CLIENT_ID).replace(
+        "          prompt: consent\n",
+        '          device_authorization_url: "{issuer}/device/auth"\n'))
+    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.library.open_paths([path])
+    window.library.select_path(path)
+    pane = window.connection
+    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
+    pane.device_action.trigger()
+    qtbot.waitUntil(lambda: window.session.device_dialog is not None
+                    and window.session.device_dialog.isVisible(), timeout=10_000)
+    dialog = window.session.device_dialog
+    assert dialog is not None
+    code = dialog.code.text()
+    assert len(code) >= 8 and "-" in code
+    assert not dialog.qr.pixmap().isNull() and "user_code=" in dialog.qr.toolTip()
+    assert "expires in" in dialog.status.text()
+    threading.Thread(target=confirm_device_code, args=(dialog.qr.toolTip(),),
+                     daemon=True).start()
+    qtbot.waitUntil(lambda: pane.banner.kind == "ok", timeout=20_000)
+    assert not dialog.isVisible()
+    assert window.token_view.token is not None

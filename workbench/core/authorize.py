@@ -194,4 +194,8 @@ async def device_authorize_and_check(
             return CheckResult(from_token_error(exc, facts))
         except httpx.TransportError as exc:
             return CheckResult(from_network_error(classify(exc, device_url)))
+    for secret in (token.access_token, token.refresh_token, token.id_token):
+        log.redactor.add_value(secret)
+    if options.on_token is not None:
+        options.on_token(token)  # as a token endpoint's answer would be handed on
     return await run_check(blueprint, values, log, replace(options, token=token))

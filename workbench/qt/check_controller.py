@@ -14,7 +14,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.auth import TokenSet
-from workbench.core.authorize import Opener, RedirectCatcher, authorize_and_check
+from workbench.core.auth.device import DeviceAuthorization
+from workbench.core.authorize import (
+    Opener,
+    RedirectCatcher,
+    authorize_and_check,
+    device_authorize_and_check,
+)
 from workbench.core.check import CheckOptions, CheckResult, renew_token, run_check
 from workbench.core.config import Blueprint
 from workbench.core.events import EventLog
@@ -74,6 +80,16 @@ class CheckController(QObject):
 
         self._start(job, "Waiting for the login in the browser…", connector_id, blueprint,
                     values)
+
+    def device_login(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str],
+                     show: Callable[[DeviceAuthorization], None]) -> None:
+        """Log in on another device (RFC 8628), then check."""
+        def job(bp: Blueprint, given: Mapping[str, str], log: EventLog,
+                options: CheckOptions) -> Awaitable[CheckResult]:
+            return device_authorize_and_check(bp, given, log, show, options)
+
+        self._start(job, "Waiting for the confirmation on the other device…", connector_id,
+                    blueprint, values)
 
     def clear_token(self, connector_id: str) -> None:
         self._tokens.pop(connector_id, None)

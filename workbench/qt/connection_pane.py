@@ -27,7 +27,7 @@ class ConnectionPane(QWidget):
     sig_cancel_requested = Signal()
     """The user asked to stop the run in flight."""
     sig_authorize_requested = Signal(str)
-    """The user asked to log in through a browser: "embedded" or "system"."""
+    """The user asked to log in: "embedded" or "system" browser, or "device"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,11 +49,14 @@ class ConnectionPane(QWidget):
         menu = QMenu(self.authorize_button)
         self.embedded_action = menu.addAction("In the app's browser")
         self.system_action = menu.addAction("In the system browser")
+        self.device_action = menu.addAction("On another device (code / QR)")
         ask = self.sig_authorize_requested.emit
         self.embedded_action.triggered.connect(lambda: ask("embedded"))
         self.system_action.triggered.connect(lambda: ask("system"))
+        self.device_action.triggered.connect(lambda: ask("device"))
         self.authorize_button.setMenu(menu)
-        self.authorize_button.clicked.connect(lambda: ask("embedded"))
+        self.authorize_default = "embedded"  # what a plain click on the button does
+        self.authorize_button.clicked.connect(lambda: ask(self.authorize_default))
         self.authorize_button.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("cancelRun")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from workbench.core.auth import TokenSet
 from workbench.core.check import CheckResult
+from workbench.core.config.model import OAuth2Settings
 from workbench.core.events import EventLog
 from workbench.core.formspec import FormSpec, form_spec
 from workbench.core.library import LibraryEntry
@@ -30,6 +31,7 @@ SAVE_DELAY_MS = 800
 
 if TYPE_CHECKING:
     from workbench.qt.browser_dialog import BrowserDialog
+    from workbench.qt.device_dialog import DeviceDialog
 
 
 def _open_in_system_browser(url: str) -> None:
@@ -57,6 +59,7 @@ class ConnectorSession(QObject):
         self.values = ConnectorValues(SecretStore(backend, on_notice=self._sig_notice.emit))
         self._entry: LibraryEntry | None = None
         self.browser: BrowserDialog | None = None  # the login window of the current run
+        self.device_dialog: DeviceDialog | None = None
         self._spec = FormSpec(())
         self._typed: dict[str, dict[str, str]] = {}  # connector id → values typed this session
         self._generation = 0
@@ -128,9 +131,21 @@ class ConnectorSession(QObject):
         self._form.set_spec(self._spec, self._spec.with_defaults(values),
                             self._entry.loaded.name)
         self._pane.set_can_test(True)
-        self._pane.authorize_button.setVisible(self._spec.grant_type == "authorization_code")
+        settings = self._oauth2_settings()
+        device = bool(settings and settings.device_authorization_url)
+        code_grant = self._spec.grant_type == "authorization_code"
+        self._pane.authorize_button.setVisible(code_grant or device)
+        self._pane.device_action.setVisible(device)
+        self._pane.embedded_action.setVisible(code_grant)
+        self._pane.system_action.setVisible(code_grant)
+        self._pane.authorize_default = "embedded" if code_grant else "device"
         self._token_view.set_token(self._checks.token(self._entry.connector_id))
         self._update_can_refresh()
+
+    def _oauth2_settings(self) -> OAuth2Settings | None:
+        loaded = self._entry.loaded if self._entry else None
+        auth = loaded.blueprint.authentication if loaded else None
+        return auth.oauth2_settings if auth else None
 
     def _show_broken(self, entry: LibraryEntry) -> None:
         self._spec = FormSpec(())
@@ -174,6 +189,15 @@ class ConnectorSession(QObject):
             self._pane.banner.show_message("Fill in the marked fields before logging in.", "fail")
             return
         self.save_now()
+        if mode == "device":
+            from workbench.qt.device_dialog import DeviceDialog
+
+            self.device_dialog = DeviceDialog(self._pane.window())
+            self.device_dialog.sig_cancel_requested.connect(self._checks.cancel)
+            self._checks.sig_busy_changed.connect(self._on_device_run_busy_changed)
+            self._checks.device_login(entry.connector_id, entry.loaded.blueprint, values,
+                                      self.device_dialog.show_device)
+            return
         if mode == "system":
             self._checks.authorize(entry.connector_id, entry.loaded.blueprint, values,
                                    _open_in_system_browser)
@@ -186,6 +210,13 @@ class ConnectorSession(QObject):
         self.browser.finished.connect(self._on_browser_finished)
         self._checks.authorize(entry.connector_id, entry.loaded.blueprint, values,
                                self.browser.open_url, catcher=self.browser)
+
+    def _on_device_run_busy_changed(self, busy: bool) -> None:
+        if busy:
+            return
+        self._checks.sig_busy_changed.disconnect(self._on_device_run_busy_changed)
+        if self.device_dialog is not None:
+            self.device_dialog.accept()
 
     def _on_browser_finished(self, _result: int) -> None:
         browser = self.browser
