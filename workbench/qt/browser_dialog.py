@@ -128,6 +128,7 @@ class BrowserDialog(QDialog):
     def _on_view_url_changed(self, url: QUrl) -> None:
         text = url.toString()
         self.address.setText(self._log.redactor.url(text))
+        self.address.setCursorPosition(0)  # the host matters more than the query's tail
         secure = url.scheme() == "https"
         self.security.setText("🔒 TLS" if secure else "⚠ not TLS")
         self.security.setStyleSheet(f"color: {accent('ok' if secure else 'warn')};")
