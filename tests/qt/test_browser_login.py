@@ -207,3 +207,48 @@ def test_log_in_on_another_device_with_the_code_or_the_qr(
     qtbot.waitUntil(lambda: pane.banner.kind == "ok", timeout=20_000)
     assert not dialog.isVisible()
     assert window.token_view.token is not None
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_the_login_browser_follows_the_apps_tls_setting(
+        qtbot: Any, run: Any, tmp_path: Path, verify: bool) -> None:
+    import ssl
+
+    from aiohttp import web
+
+    from tests.support.certs import make_pki
+    from workbench.core.events import EventLog
+    from workbench.core.network_settings import TransportSettings
+    from workbench.qt.browser_dialog import BrowserDialog
+
+    pki = make_pki(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pki.server_cert, pki.server_key)
+
+    async def login_page(_request: web.Request) -> web.Response:
+        return web.Response(text="<p id=x>Login here</p>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/auth", login_page)
+    runner = web.AppRunner(app)
+    run(runner.setup())
+    run(web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start())
+    url = f"https://127.0.0.1:{runner.addresses[0][1]}/auth"
+    log = EventLog()
+    dialog = BrowserDialog("http://127.0.0.1/callback", log,
+                           TransportSettings(verify_tls=verify))
+    qtbot.addWidget(dialog)
+    try:
+        dialog.open_url(url)
+        qtbot.waitUntil(lambda: any("certificate" in e.message or "refused" in e.message
+                                    for e in log), timeout=15_000)
+        notes = " ".join(e.message for e in log)
+        if verify:
+            assert "refused" in notes
+        else:
+            assert "accepted an untrusted certificate" in notes
+            wait_for_element(qtbot, dialog.page, "#x")
+            assert "🔒" in dialog.security.text()
+    finally:
+        dialog.reject()
+        run(runner.cleanup())

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import QUrl, Signal, SignalInstance
 from PySide6.QtNetwork import QNetworkProxy
 from PySide6.QtWebEngineCore import (
+    QWebEngineCertificateError,
     QWebEnginePage,
     QWebEngineProfile,
     QWebEngineUrlRequestInfo,
@@ -108,6 +109,8 @@ class BrowserDialog(QDialog):
         layout.addLayout(refusal)
         layout.addWidget(self.view, 1)
 
+        self._verify_tls = settings.verify_tls
+        self.page.certificateError.connect(self._on_page_certificate_error)
         self.view.urlChanged.connect(self._on_view_url_changed)
         self.view.loadFinished.connect(self._on_view_load_finished)
         self.sig_redirect_caught.connect(self._on_redirect_caught)
@@ -134,6 +137,20 @@ class BrowserDialog(QDialog):
         self.security.setStyleSheet(f"color: {accent('ok' if secure else 'warn')};")
         self._log.note(f"Browser: {self._log.redactor.url(text)}", flow="authorize",
                        step="browser")
+
+    def _on_page_certificate_error(self, error: QWebEngineCertificateError) -> None:
+        """Follow the app's TLS setting: with verification off, as for every other request,
+        the page loads; otherwise it is refused and the reason logged."""
+        where = self._log.redactor.url(error.url().toString())
+        if not self._verify_tls and error.isOverridable():
+            self._log.note(f"Browser: accepted an untrusted certificate for {where} "
+                           f"({error.description()}): TLS verification is off",
+                           flow="authorize", step="browser")
+            error.acceptCertificate()
+            return
+        self._log.note(f"Browser: refused {where}: {error.description()}", flow="authorize",
+                       step="browser")
+        error.rejectCertificate()
 
     def _on_view_load_finished(self, ok: bool) -> None:
         url = self.view.url().toString()
