@@ -252,3 +252,26 @@ def test_the_login_browser_follows_the_apps_tls_setting(
     finally:
         dialog.reject()
         run(runner.cleanup())
+
+
+def test_clear_browser_session_starts_the_login_afresh(
+        qtbot: Any, qloop: Any, provider: Provider) -> None:
+    from workbench.core.auth.authorization import authorization_request
+    from workbench.core.events import EventLog
+    from workbench.core.network_settings import TransportSettings
+    from workbench.qt.browser_dialog import BrowserDialog
+
+    log = EventLog()
+    dialog = BrowserDialog("http://127.0.0.1/callback", log, TransportSettings())
+    qtbot.addWidget(dialog)
+    request = authorization_request(provider.authorization_url, CLIENT_ID,
+                                    "http://127.0.0.1/callback", "openid")
+    dialog.open_url(request.url)
+    wait_for_element(qtbot, dialog.page, "input[name=login]")
+    qtbot.waitUntil(lambda: bool(dialog.cookies), timeout=5000)  # the provider's session
+    first = dialog.address.text()
+    qtbot.mouseClick(dialog.clear_session, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.address.text() != first
+                    and "/interaction/" in dialog.address.text(), timeout=10_000)
+    assert any("session cleared" in e.message for e in log)
+    dialog.reject()

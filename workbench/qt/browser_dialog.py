@@ -8,10 +8,11 @@ off-the-record profile: no cookies from an earlier run unless it is the same ses
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QUrl, Signal, SignalInstance
-from PySide6.QtNetwork import QNetworkProxy
+from PySide6.QtCore import QTimer, QUrl, Signal, SignalInstance
+from PySide6.QtNetwork import QNetworkCookie, QNetworkProxy
 from PySide6.QtWebEngineCore import (
     QWebEngineCertificateError,
     QWebEnginePage,
@@ -70,6 +71,7 @@ class BrowserDialog(QDialog):
         self.redirect_uri = redirect_uri
         self._log = log
         self.switch_to_system = False
+        self._start_url = ""
         self._future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         _apply_proxy(settings)
         self.profile = QWebEngineProfile(self)  # no storage name: off the record, per login
@@ -84,6 +86,14 @@ class BrowserDialog(QDialog):
         self.security = QLabel()
         self.security.setObjectName("browserSecurity")
         back, reload, cancel = QPushButton("Back"), QPushButton("Reload"), QPushButton("Cancel")
+        self.clear_session = QPushButton("Clear browser session")
+        self.clear_session.setToolTip("Forget this login's cookies and start the login again "
+                                      "(to log in as someone else)")
+        self.clear_session.clicked.connect(self._on_clear_session_clicked)
+        self.cookies: set[tuple[bytes, str, str]] = set()  # (name, domain, path) held now
+        store = self.profile.cookieStore()
+        store.cookieAdded.connect(lambda c: self.cookies.add(_cookie_key(c)))
+        store.cookieRemoved.connect(lambda c: self.cookies.discard(_cookie_key(c)))
         back.clicked.connect(self.view.back)
         reload.clicked.connect(self.view.reload)
         cancel.clicked.connect(self.reject)
@@ -100,6 +110,7 @@ class BrowserDialog(QDialog):
             bar.addWidget(widget)
         bar.addWidget(self.security)
         bar.addWidget(self.address, 1)
+        bar.addWidget(self.clear_session)
         bar.addWidget(cancel)
         refusal = QHBoxLayout()
         refusal.addWidget(self.refusal, 1)
@@ -123,6 +134,7 @@ class BrowserDialog(QDialog):
         return await asyncio.wait_for(asyncio.shield(self._future), timeout)
 
     def open_url(self, url: str) -> None:
+        self._start_url = url
         self.show()
         self.view.load(QUrl(url))
 
@@ -137,6 +149,25 @@ class BrowserDialog(QDialog):
         self.security.setStyleSheet(f"color: {accent('ok' if secure else 'warn')};")
         self._log.note(f"Browser: {self._log.redactor.url(text)}", flow="authorize",
                        step="browser")
+
+    def _on_clear_session_clicked(self) -> None:
+        self.profile.cookieStore().deleteAllCookies()
+        self.profile.clearHttpCache()
+        self._log.note("Browser session cleared; the login starts again.", flow="authorize",
+                       step="browser")
+        # Deleting is asynchronous: start over only once the provider's cookies are gone, or
+        # it would resume the very session just cleared.
+        deadline = time.monotonic() + 2.0
+        waiter = QTimer(self, interval=20)
+
+        def restart_when_cleared() -> None:
+            if self.cookies and time.monotonic() < deadline:
+                return
+            waiter.stop()
+            self.view.load(QUrl(self._start_url))
+
+        waiter.timeout.connect(restart_when_cleared)
+        waiter.start()
 
     def _on_page_certificate_error(self, error: QWebEngineCertificateError) -> None:
         """Follow the app's TLS setting: with verification off, as for every other request,
@@ -187,6 +218,10 @@ class BrowserDialog(QDialog):
         super().done(result)
         self.view.setPage(None)  # type: ignore[arg-type]  # the page must go before its profile
         self.page.deleteLater()
+
+
+def _cookie_key(cookie: QNetworkCookie) -> tuple[bytes, str, str]:
+    return bytes(cookie.name().data()), cookie.domain(), cookie.path()
 
 
 def _origin_and_path(url: str) -> tuple[str, str, int | None, str]:
