@@ -209,9 +209,9 @@ def test_log_in_on_another_device_with_the_code_or_the_qr(
     assert window.token_view.token is not None
 
 
-@pytest.mark.parametrize("verify", [True, False])
+@pytest.mark.parametrize("verify", ["on", "off", "with the CA bundle"])
 def test_the_login_browser_follows_the_apps_tls_setting(
-        qtbot: Any, run: Any, tmp_path: Path, verify: bool) -> None:
+        qtbot: Any, run: Any, tmp_path: Path, verify: str) -> None:
     import ssl
 
     from aiohttp import web
@@ -235,20 +235,24 @@ def test_the_login_browser_follows_the_apps_tls_setting(
     run(web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start())
     url = f"https://127.0.0.1:{runner.addresses[0][1]}/auth"
     log = EventLog()
-    dialog = BrowserDialog("http://127.0.0.1/callback", log,
-                           TransportSettings(verify_tls=verify))
+    settings = TransportSettings(verify_tls=verify != "off",
+                                 ca_bundle=str(pki.ca) if verify == "with the CA bundle" else None)
+    dialog = BrowserDialog("http://127.0.0.1/callback", log, settings)
     qtbot.addWidget(dialog)
     try:
         dialog.open_url(url)
-        qtbot.waitUntil(lambda: any("certificate" in e.message or "refused" in e.message
-                                    for e in log), timeout=15_000)
+        qtbot.waitUntil(lambda: any(word in e.message for e in log
+                                    for word in ("certificate", "refused", "trusted")),
+                        timeout=15_000)
         notes = " ".join(e.message for e in log)
-        if verify:
+        if verify == "on":
             assert "refused" in notes
-        else:
-            assert "accepted an untrusted certificate" in notes
-            wait_for_element(qtbot, dialog.page, "#x")
-            assert "🔒" in dialog.security.text()
+            return
+        expected = ("accepted an untrusted certificate" if verify == "off"
+                    else "trusted through the CA bundle")
+        assert expected in notes
+        wait_for_element(qtbot, dialog.page, "#x")
+        assert "🔒" in dialog.security.text()
     finally:
         dialog.reject()
         run(runner.cleanup())

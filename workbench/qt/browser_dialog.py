@@ -8,6 +8,7 @@ off-the-record profile: no cookies from an earlier run unless it is the same ses
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from urllib.parse import urlsplit
 
@@ -31,8 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import InputError
 from workbench.core.events import EventLog
 from workbench.core.network_settings import TransportSettings
+from workbench.core.transport import ssl_context
+from workbench.qt.aio import spawn
 from workbench.qt.theme import accent
 
 # Pages that say the provider will not log in inside an embedded browser.
@@ -120,7 +124,7 @@ class BrowserDialog(QDialog):
         layout.addLayout(refusal)
         layout.addWidget(self.view, 1)
 
-        self._verify_tls = settings.verify_tls
+        self._settings = settings
         self.page.certificateError.connect(self._on_page_certificate_error)
         self.view.urlChanged.connect(self._on_view_url_changed)
         self.view.loadFinished.connect(self._on_view_load_finished)
@@ -173,7 +177,11 @@ class BrowserDialog(QDialog):
         """Follow the app's TLS setting: with verification off, as for every other request,
         the page loads; otherwise it is refused and the reason logged."""
         where = self._log.redactor.url(error.url().toString())
-        if not self._verify_tls and error.isOverridable():
+        if self._settings.verify_tls and self._settings.ca_bundle and error.isOverridable():
+            error.defer()  # QtWebEngine has its own trust store: ask the app's TLS stack
+            spawn(self._check_with_ca_bundle(error, where))
+            return
+        if not self._settings.verify_tls and error.isOverridable():
             self._log.note(f"Browser: accepted an untrusted certificate for {where} "
                            f"({error.description()}): TLS verification is off",
                            flow="authorize", step="browser")
@@ -182,6 +190,33 @@ class BrowserDialog(QDialog):
         self._log.note(f"Browser: refused {where}: {error.description()}", flow="authorize",
                        step="browser")
         error.rejectCertificate()
+
+    async def _check_with_ca_bundle(self, error: QWebEngineCertificateError, where: str) -> None:
+        """Accept the page's certificate if the core's TLS settings (OS store plus the CA
+        bundle) verify the same certificate on a connection of our own."""
+        url = error.url()
+        chain = error.certificateChain()
+        leaf = bytes(chain[0].toDer().data()) if chain else b""
+        peer = b""
+        try:
+            context = ssl_context(self._settings)
+            _reader, writer = await asyncio.wait_for(asyncio.open_connection(
+                url.host(), url.port(443), ssl=context, server_hostname=url.host()), 10)
+            peer = writer.get_extra_info("ssl_object").getpeercert(binary_form=True) or b""
+            writer.close()
+        except (OSError, ssl.SSLError, TimeoutError, InputError) as exc:
+            self._log.note(f"Browser: refused {where}: {error.description()} ({exc})",
+                           flow="authorize", step="browser")
+            error.rejectCertificate()
+            return
+        if leaf and peer == leaf:
+            self._log.note(f"Browser: {where} is trusted through the CA bundle in Settings.",
+                           flow="authorize", step="browser")
+            error.acceptCertificate()
+        else:
+            self._log.note(f"Browser: refused {where}: the certificate differs from the one "
+                           "the app verified", flow="authorize", step="browser")
+            error.rejectCertificate()
 
     def _on_view_load_finished(self, ok: bool) -> None:
         url = self.view.url().toString()
