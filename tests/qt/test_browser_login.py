@@ -279,3 +279,37 @@ def test_clear_browser_session_starts_the_login_afresh(
                     and "/interaction/" in dialog.address.text(), timeout=10_000)
     assert any("session cleared" in e.message for e in log)
     dialog.reject()
+
+
+def test_a_dead_code_or_refresh_token_offers_to_authorize_again(
+        qtbot: Any, qloop: Any, qserver: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from aiohttp import web
+    from PySide6.QtWidgets import QPushButton
+
+    qserver.route("POST", "/token", lambda _s: web.json_response(
+        {"error": "invalid_grant", "error_description": "code expired"}, status=400))
+    opened: list[str] = []
+    monkeypatch.setattr("workbench.qt.session._open_in_system_browser", opened.append)
+    path = tmp_path / "dead.yaml"
+    path.write_text(CONNECTOR.format(issuer=qserver.url, client_id=CLIENT_ID).replace(
+        "https://app.example.test/oauth/callback", "http://127.0.0.1/callback"))
+    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.library.open_paths([path])
+    window.library.select_path(path)
+    pane = window.connection
+    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
+    pane.form.editor("client_secret").setText(CLIENT_SECRET)  # type: ignore[union-attr]
+    pane.form.editor("code").setText("an-old-pasted-code")  # type: ignore[union-attr]
+    qtbot.mouseClick(pane.test_button, Qt.MouseButton.LeftButton)
+    again = pane.banner.findChild(QPushButton, "verdictAction")
+    qtbot.waitUntil(lambda: again.isVisible(), timeout=10_000)
+    assert again.text() == "Authorize again"
+    assert "invalid_grant" in pane.banner.accessibleDescription()
+    pane.authorize_default = "system"
+    qtbot.mouseClick(again, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    assert opened[0].startswith(qserver.url + "/auth?")
+    window.checks.cancel()
+    qtbot.waitUntil(lambda: not window.checks.busy, timeout=5000)

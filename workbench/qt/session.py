@@ -264,6 +264,10 @@ class ConnectorSession(QObject):
             self._pane.banner.show_message(f"{verdict.summary} {verdict.hint}", "info")
         else:
             self._pane.banner.show_verdict(verdict)
+            if verdict.oauth_error == "invalid_grant" and self._pane.authorize_button.isVisible():
+                # The refresh token (or code) is dead: the way out is a new login.
+                self._pane.banner.offer("Authorize again",
+                                        lambda: self.authorize(self._pane.authorize_default))
 
     def _on_checks_token_changed(self, connector_id: str, token: TokenSet | None) -> None:
         if self._entry is None or connector_id != self._entry.connector_id:

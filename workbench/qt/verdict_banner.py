@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.core.verdict import Verdict
 from workbench.qt.theme import accent
@@ -50,6 +59,11 @@ class VerdictBanner(QFrame):
         self._details = _text_label("verdictDetails")
         self._hint = _text_label("verdictHint")
         self._warnings = _text_label("verdictWarnings")
+        self.action = QPushButton()
+        self.action.setObjectName("verdictAction")
+        self.action.hide()
+        self._action_slot: Callable[[], None] | None = None
+        self.action.clicked.connect(self._on_action_clicked)
 
         text = QVBoxLayout()
         text.setSpacing(4)
@@ -60,6 +74,7 @@ class VerdictBanner(QFrame):
         row.setSpacing(10)
         row.addWidget(self._badge, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self._busy, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addLayout(text, 1)
         self.setAccessibleName("Connection verdict")
         self.hide()
@@ -107,9 +122,21 @@ class VerdictBanner(QFrame):
             self._apply_style()
         super().changeEvent(event)
 
+    def offer(self, text: str, slot: Callable[[], None]) -> None:
+        """A button in the banner for the obvious next step (until the banner changes)."""
+        self._action_slot = slot
+        self.action.setText(text)
+        self.action.show()
+
+    def _on_action_clicked(self) -> None:
+        if self._action_slot is not None:
+            self._action_slot()
+
     def _show(self, kind: Kind, summary: str, details: str = "", hint: str = "",
               warnings: str = "") -> None:
         glyph, spoken, _, _ = _STYLES[kind]
+        self.action.hide()
+        self._action_slot = None
         self._kind = kind
         self.setProperty("kind", kind)
         self._badge.setText(glyph)
