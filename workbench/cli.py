@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="a parameter or auth field value (repeatable)")
     authorize.add_argument("--browser", choices=["system", "none", "embedded"], default="system",
                            help="system: open the default browser; none: print the URL (for "
-                           "SSH) and wait; embedded: the desktop app's browser (GUI only)")
+                           "SSH) and wait; embedded: the app's own login window")
     authorize.add_argument("--authorization-url", help="the login URL, if the config has none")
     authorize.add_argument("--device", action="store_true",
                            help="log in on another device instead (RFC 8628): shows a code, a "

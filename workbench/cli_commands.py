@@ -59,11 +59,13 @@ def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
 
 
 def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
-    if args.browser == "embedded":
-        print("error: the embedded browser lives in the desktop app (workbench gui); here use "
-              "--browser system, or --browser none on a machine reached over SSH",
-              file=sys.stderr)
-        return USAGE
+    if args.browser == "embedded" and not args.device:
+        from workbench.cli import _no_display
+
+        problem = _no_display()
+        if problem:
+            print(problem.replace("the window", "the login window"), file=sys.stderr)
+            return USAGE
     try:
         loaded = load_connector(resolve_connector(args.connector))
         given = _given_values(loaded, args.set or [])
@@ -76,6 +78,11 @@ def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
     if args.device:
         result = asyncio.run(device_authorize_and_check(loaded.blueprint, given, log,
                                                         _show_device_code, options))
+    elif args.browser == "embedded":
+        from workbench.qt.embedded_login import login_in_embedded_browser
+
+        result = login_in_embedded_browser(loaded.blueprint, given, log, options, args.wait,
+                                           args.authorization_url)
     else:
         opener = _open_in_browser if args.browser == "system" else _print_url
         result = asyncio.run(authorize_and_check(

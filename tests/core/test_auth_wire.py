@@ -225,13 +225,24 @@ async def test_expired_token_is_renewed_before_use(server: RecordingServer) -> N
     from workbench.core.auth.tokens import TokenSet
 
     _token_then_me(server, {"access_token": "at-new", "expires_in": 3600})
-    stale = TokenSet("at-old", expires_at=time.time() + 5)
+    stale = TokenSet("at-old", expires_at=time.time() + 5, obtained_at=time.time() - 3595)
     bp = auth_connector(oauth_entry("client_credentials", basic=False))
     result = await check(bp, {"url": server.url, "client_id": "c", "client_secret": "s"},
                          token=stale)
     assert result.verdict.ok
     assert len(server.requests_to("/token")) == 1
     assert [s.header("Authorization") for s in server.requests_to("/me")] == ["Bearer at-new"]
+
+
+async def test_a_short_lived_token_is_not_renewed_the_moment_it_arrives(
+        server: RecordingServer) -> None:
+    """The 60 s leeway shrinks to half the lifetime: a 60 s token is used, not re-fetched."""
+    _token_then_me(server, {"access_token": "at-short", "expires_in": 60})
+    bp = auth_connector(oauth_entry("client_credentials", basic=False))
+    result = await check(bp, {"url": server.url, "client_id": "c", "client_secret": "s"})
+    assert result.verdict.ok
+    assert len(server.requests_to("/token")) == 1
+    assert [s.header("Authorization") for s in server.requests_to("/me")] == ["Bearer at-short"]
 
 
 async def test_a_401_renews_the_token_once_and_retries(server: RecordingServer) -> None:

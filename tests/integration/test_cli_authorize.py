@@ -7,9 +7,11 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
 from tests.support.cli import ROOT, workbench
 from tests.support.oidc import (
@@ -19,6 +21,7 @@ from tests.support.oidc import (
     log_in_and_consent,
     running_provider,
 )
+from tests.support.recording_server import RecordingServer
 
 CONNECTOR = """\
 interface_parameters:
@@ -108,9 +111,37 @@ async def test_a_connector_without_the_code_grant_is_a_usage_error(tmp_path: Pat
     assert "authorization_code" in run.stdout + run.stderr
 
 
-async def test_the_embedded_browser_is_the_apps(tmp_path: Path) -> None:
-    run = await workbench("authorize", "github", "--browser", "embedded")
-    assert run.code == 2 and "desktop app" in run.stderr
+async def test_the_embedded_login_window_needs_a_display(tmp_path: Path) -> None:
+    run = await workbench("authorize", "github", "--browser", "embedded",
+                          env={"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert run.code == 2 and "login window" in run.stderr
+
+
+async def test_the_embedded_login_window_catches_an_https_redirect(
+        server: RecordingServer, tmp_path: Path) -> None:
+    """A provider that still has a session redirects at once: no page to fill in."""
+    def sign_in(seen: Any) -> web.Response:
+        target = f"{seen.query['redirect_uri']}?code=c0de-from-idp&state={seen.query['state']}"
+        return web.Response(status=302, headers={"Location": target})
+
+    server.route("GET", "/auth", sign_in)
+    server.json("POST", "/token", {"access_token": "at-embedded-123", "expires_in": 60})
+    server.json("GET", "/me", {"sub": "alice"})
+    connector = tmp_path / "embedded.yaml"
+    connector.write_text(CONNECTOR.format(issuer=server.url).replace(
+        "http://127.0.0.1/callback", "https://app.example.test/oauth/callback"))
+    run = await workbench("authorize", str(connector), "--browser", "embedded", "--json",
+                          "--set", f"client_id={CLIENT_ID}", "--wait", "30",
+                          env={"QT_QPA_PLATFORM": "offscreen", "WB_CLIENT_SECRET": "s3cret",
+                               "HOME": str(tmp_path)}, timeout=90)
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["ok"] is True
+    (exchange,) = server.requests_to("/token")
+    assert exchange.form["code"] == "c0de-from-idp"
+    assert exchange.form["redirect_uri"] == "https://app.example.test/oauth/callback"
+    assert exchange.form["code_verifier"]
+    assert "c0de-from-idp" not in run.stdout + run.stderr
 
 
 async def test_device_login_shows_a_code_and_a_qr_then_gets_tokens(

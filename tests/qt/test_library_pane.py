@@ -12,7 +12,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.config import bundled_connectors_dir, discover_connectors, load_connector
+from workbench.qt.library_model import DETAIL_ROLE
 from workbench.qt.library_pane import LibraryPane
+from workbench.qt.theme import accent
 
 GOOD = """\
 connector:
@@ -146,3 +148,68 @@ def test_recent_and_opened_paths_survive_a_restart(qtbot: Any, pane: LibraryPane
     assert path in later.recent_paths()
     later.restore_opened()
     assert "Kept" in shown_names(later)
+
+
+def test_a_broken_row_is_marked_and_says_why_in_its_tooltip(
+        pane: LibraryPane, tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text(BROKEN)
+    pane.open_paths([tmp_path])
+    model = pane.view.model()
+    [row] = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "broken", 1,
+                        Qt.MatchFlag.MatchRecursive | Qt.MatchFlag.MatchExactly)
+    assert row.data(Qt.ItemDataRole.ForegroundRole).color().name() == accent("fail")
+    assert row.data(DETAIL_ROLE) == "1 problem"
+    assert "line 3, column 13: unclosed bracket" in row.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_searching_keeps_the_picked_connector_and_enter_picks_the_first_match(
+        qtbot: Any, pane: LibraryPane) -> None:
+    pane.load_bundled()
+    with qtbot.waitSignal(pane.sig_connector_selected):
+        click_name(qtbot, pane, "GitHub API")
+    picks: list[Any] = []
+    pane.sig_connector_selected.connect(picks.append)
+    qtbot.keyClicks(pane.search, "jenkins")
+    assert shown_names(pane) == ["Jenkins Connector"]
+    entry = pane.selected_entry()
+    assert picks == [] and entry is not None and entry.name == "GitHub API"
+    qtbot.keyClick(pane.search, Qt.Key.Key_Escape)
+    assert pane.search.text() == "" and picks == []
+    assert pane.view.currentIndex().data() == "GitHub API"
+    qtbot.keyClicks(pane.search, "basic jira")
+    with qtbot.waitSignal(pane.sig_connector_selected) as picked:
+        qtbot.keyClick(pane.search, Qt.Key.Key_Return)
+    assert picked.args[0].name == "Jira Cloud Connector"
+
+
+def test_a_file_deleted_from_a_watched_folder_disappears(
+        qtbot: Any, pane: LibraryPane, tmp_path: Path) -> None:
+    (tmp_path / "stays.yaml").write_text(GOOD.format(name="Stays"))
+    (tmp_path / "goes.yaml").write_text(GOOD.format(name="Goes"))
+    pane.open_paths([tmp_path])
+    assert set(shown_names(pane)) == {"Stays", "Goes"}
+    (tmp_path / "goes.yaml").unlink()
+    qtbot.waitUntil(lambda: shown_names(pane) == ["Stays"], timeout=3000)
+
+
+def test_only_connector_files_and_folders_are_accepted_as_drops(
+        pane: LibraryPane, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a connector")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(notes))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(pane, enter)
+    assert not enter.isAccepted()
+
+
+def test_the_recent_list_is_newest_first_short_and_forgets_deleted_files(
+        pane: LibraryPane, tmp_path: Path) -> None:
+    paths = [tmp_path / f"c{i:02}.yaml" for i in range(12)]
+    for path in paths:
+        path.write_text(GOOD.format(name=path.stem))
+        pane.open_paths([path])
+    assert pane.recent_paths() == paths[::-1][:10]
+    paths[-1].unlink()
+    assert pane.recent_paths() == paths[::-1][1:10]

@@ -86,14 +86,14 @@ class EventDetail(QWidget):
         for page in (hint, self._tabs, self._note):
             self._pages.addWidget(page)
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self._title, 1)
+        url_row = QHBoxLayout()
+        url_row.addWidget(self._url, 1)
         for button in (self._raw, self._reveal, self._copy):
-            buttons.addWidget(button)
+            url_row.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(buttons)
-        layout.addWidget(self._url)
+        layout.addWidget(self._title)
+        layout.addLayout(url_row)
         layout.addWidget(self._error)
         layout.addWidget(self._pages, 1)
 
@@ -151,15 +151,17 @@ class EventDetail(QWidget):
         for button in (self._raw, self._reveal):
             button.setEnabled(event is not None)
         self._copy.setEnabled(is_http)
-        self._url.setVisible(is_http)
+        self._reveal.setText("Hide" if self.is_revealed() else "Reveal")
+        self._url.setEnabled(is_http)
         if event is None:
             self._title.setText("")
+            self._url.clear()
             self._error.hide()
             self._pages.setCurrentIndex(_PAGE_EMPTY)
             return
         shown = event.render(None if self.is_revealed() else self._redactor)
         self._title.setText(self._summary(event, shown))
-        self._url.setText(shown["url"])
+        self._url.setText(shown["url"] if is_http else "")
         self._url.setCursorPosition(0)
         error = shown["error"] or (shown["message"] if event.kind != "note" else "")
         self._error.setText(error)
@@ -216,7 +218,7 @@ class _ExchangeSide(QSplitter):
         self._highlighter = JsonHighlighter(self)
         self.addWidget(self._headers)
         self.addWidget(self._body)
-        self.setStretchFactor(1, 2)
+        self.setSizes([1, 3])  # proportions: the body gets most of the height
 
     def set_exchange(self, headers: list[list[str]], body: str, *, raw: bool) -> None:
         self._headers.setRowCount(len(headers))

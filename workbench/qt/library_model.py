@@ -1,7 +1,8 @@
 """The connector library as an item model: entries grouped by where they came from.
 
 Rows are updated in place (keyed by path), never rebuilt, so the view keeps its selection and
-expanded groups across reloads; a proxy sorts and filters them for the search box.
+expanded groups across reloads; a proxy sorts and filters them for the search box, and a
+delegate draws each row's auth scheme as muted secondary text.
 """
 
 from __future__ import annotations
@@ -24,20 +25,23 @@ from PySide6.QtGui import (
     QFont,
     QIcon,
     QPainter,
+    QPalette,
     QPixmap,
     QStandardItem,
     QStandardItemModel,
 )
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from workbench.core.library import LibraryEntry
 from workbench.qt.theme import accent
 
-COL_NAME = 0
-COL_AUTH = 1
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 """The LibraryEntry of a connector row (None on a group row)."""
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 """Text the proxy sorts by: groups by origin and folder, entries by name."""
+DETAIL_ROLE = Qt.ItemDataRole.UserRole + 3
+"""Secondary text: the auth scheme, or how many problems a broken file has."""
+_DETAIL_COLOUR_ROLE = Qt.ItemDataRole.UserRole + 4
 
 _ICON_SIZE = 16
 GroupKey = tuple[int, str, str]
@@ -47,8 +51,7 @@ class LibraryModel(QStandardItemModel):
     """Group rows (Bundled, Bundled ▸ sandbox, Opened ▸ folder) holding one row per connector."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(0, 2, parent)
-        self.setHorizontalHeaderLabels(["Connector", "Auth"])
+        super().__init__(parent)
         self._groups: dict[GroupKey, QStandardItem] = {}
         self._rows: dict[Path, QStandardItem] = {}
 
@@ -65,71 +68,40 @@ class LibraryModel(QStandardItemModel):
             if item is None:
                 self._add(entry)
             else:
-                self._update(item.row(), item.parent(), entry)
+                _show(item, entry)
         for key in [k for k, g in self._groups.items() if g.rowCount() == 0]:
             self.removeRow(self._groups.pop(key).row())
 
     def entry(self, index: QModelIndex) -> LibraryEntry | None:
-        """The entry on `index`'s row (of this model or a proxy of it), None on a group row."""
-        entry = index.siblingAtColumn(COL_NAME).data(ENTRY_ROLE)
+        """The entry on `index` (of this model or a proxy of it), None on a group row."""
+        entry = index.data(ENTRY_ROLE)
         return entry if isinstance(entry, LibraryEntry) else None
 
     def index_of(self, path: Path) -> QModelIndex:
-        """The name cell of the connector row for `path`; invalid if it is not shown."""
+        """The connector row for `path`; invalid if it is not in the model."""
         item = self._rows.get(path)
         return item.index() if item is not None else QModelIndex()
 
     def restyle(self) -> None:
         """Recolour every row, after the palette (light/dark) changed."""
         for item in self._rows.values():
-            self._update(item.row(), item.parent(), item.data(ENTRY_ROLE))
+            _show(item, item.data(ENTRY_ROLE))
 
     def _add(self, entry: LibraryEntry) -> None:
         group = self._groups.get(entry.group_key)
         if group is None:
-            group = self._group_item(entry)
+            group = _group_item(entry)
             self._groups[entry.group_key] = group
-            self.appendRow([group, _cell()])
-        name = _cell()
-        group.appendRow([name, _cell()])
-        self._rows[entry.path] = name
-        self._update(name.row(), group, entry)
-
-    def _update(self, row: int, group: QStandardItem, entry: LibraryEntry) -> None:
-        name, auth = group.child(row, COL_NAME), group.child(row, COL_AUTH)
-        tip = _tooltip(entry)
-        name.setData(entry, ENTRY_ROLE)
-        name.setData(f"{entry.name.casefold()}\0{entry.path}", SORT_ROLE)
-        name.setText(entry.name)
-        name.setToolTip(tip)
-        auth.setToolTip(tip)
-        if entry.ok:
-            name.setData(None, Qt.ItemDataRole.ForegroundRole)
-            name.setIcon(_blank_icon())
-            auth.setText(entry.auth_label)
-            auth.setForeground(QBrush(QColor(accent("muted"))))
-        else:
-            count = len(entry.problems)
-            name.setForeground(QBrush(QColor(accent("fail"))))
-            name.setIcon(_error_icon())
-            auth.setText(f"{count} problem{'s' if count != 1 else ''}")
-            auth.setForeground(QBrush(QColor(accent("fail"))))
+            self.appendRow(group)
+        item = QStandardItem()
+        item.setEditable(False)
+        _show(item, entry)
+        group.appendRow(item)
+        self._rows[entry.path] = item
 
     def _drop(self, path: Path) -> None:
         item = self._rows.pop(path)
-        parent = item.parent() or self.invisibleRootItem()
-        parent.removeRow(item.row())
-
-    def _group_item(self, entry: LibraryEntry) -> QStandardItem:
-        group = _cell(entry.group_label)
-        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        font = QFont(group.font())
-        font.setBold(True)
-        group.setFont(font)
-        folder = entry.path.parent if entry.root is not None else None
-        group.setToolTip(str(folder) if folder else "Files opened one by one")
-        group.setData("\0".join(map(str, entry.group_key)), SORT_ROLE)
-        return group
+        (item.parent() or self.invisibleRootItem()).removeRow(item.row())
 
 
 class LibraryFilter(QSortFilterProxyModel):
@@ -140,7 +112,7 @@ class LibraryFilter(QSortFilterProxyModel):
         self._text = ""
         self.setRecursiveFilteringEnabled(True)
         self.setSortRole(SORT_ROLE)
-        self.sort(COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.sort(0, Qt.SortOrder.AscendingOrder)
 
     def set_text(self, text: str) -> None:
         self._text = text.strip()
@@ -151,15 +123,88 @@ class LibraryFilter(QSortFilterProxyModel):
     ) -> bool:
         if not self._text:
             return True
-        entry = self.sourceModel().index(source_row, COL_NAME, source_parent).data(ENTRY_ROLE)
+        entry = self.sourceModel().index(source_row, 0, source_parent).data(ENTRY_ROLE)
         # Groups never match on their own; recursive filtering keeps those with a match.
         return isinstance(entry, LibraryEntry) and entry.matches(self._text)
 
 
-def _cell(text: str = "") -> QStandardItem:
-    item = QStandardItem(text)
-    item.setEditable(False)
-    return item
+class LibraryDelegate(QStyledItemDelegate):
+    """Draws the name, then the secondary text right-aligned and muted, if there is room:
+    a narrow pane cuts the secondary text, never the name first."""
+
+    _GAP = 12
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        detail = str(index.data(DETAIL_ROLE) or "")
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        if not detail:
+            super().paint(painter, option, index)
+            return
+        style = opt.widget.style() if opt.widget else None
+        if style is None:
+            super().paint(painter, option, index)
+            return
+        name, opt.text = opt.text, ""
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        rect = rect.adjusted(3, 0, -3, 0)  # the padding Fusion gives item text
+        metrics = opt.fontMetrics
+        name_width = min(metrics.horizontalAdvance(name), rect.width())
+        room = rect.width() - name_width - self._GAP
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.save()
+        painter.setPen(opt.palette.color(role))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(
+            rect, flags, metrics.elidedText(name, Qt.TextElideMode.ElideRight, rect.width())
+        )
+        if room >= metrics.horizontalAdvance("…") * 4:
+            detail_rect = rect.adjusted(rect.width() - room, 0, 0, 0)
+            if not selected:
+                painter.setPen(QColor(str(index.data(_DETAIL_COLOUR_ROLE) or accent("muted"))))
+            right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(
+                detail_rect, right, metrics.elidedText(detail, Qt.TextElideMode.ElideRight, room)
+            )
+        painter.restore()
+
+
+def _show(item: QStandardItem, entry: LibraryEntry) -> None:
+    """Put `entry` on its row: name, secondary text, sort key, marks for a broken file."""
+    item.setData(entry, ENTRY_ROLE)
+    item.setData(f"{entry.name.casefold()}\0{entry.path}", SORT_ROLE)
+    item.setText(entry.name)
+    item.setToolTip(_tooltip(entry))
+    if entry.ok:
+        item.setData(None, Qt.ItemDataRole.ForegroundRole)
+        item.setData(None, _DETAIL_COLOUR_ROLE)
+        item.setIcon(_blank_icon())
+        item.setData(entry.auth_label, DETAIL_ROLE)
+    else:
+        count = len(entry.problems)
+        item.setForeground(QBrush(QColor(accent("fail"))))
+        item.setData(accent("fail"), _DETAIL_COLOUR_ROLE)
+        item.setIcon(_error_icon())
+        item.setData(f"{count} problem{'s' if count != 1 else ''}", DETAIL_ROLE)
+
+
+def _group_item(entry: LibraryEntry) -> QStandardItem:
+    group = QStandardItem(entry.group_label)
+    group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    font = QFont(group.font())
+    font.setBold(True)
+    group.setFont(font)
+    folder = entry.path.parent if entry.root is not None else None
+    group.setToolTip(str(folder) if folder else "Files opened one by one")
+    group.setData("\0".join(map(str, entry.group_key)), SORT_ROLE)
+    return group
 
 
 def _tooltip(entry: LibraryEntry) -> str:

@@ -24,7 +24,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.config.loader import CONNECTOR_SUFFIXES, bundled_connectors_dir
 from workbench.core.library import ConnectorLibrary, LibraryEntry
-from workbench.qt.library_model import COL_AUTH, COL_NAME, LibraryFilter, LibraryModel
+from workbench.qt.library_model import LibraryDelegate, LibraryFilter, LibraryModel
 
 RECENT_KEY = "library/recent"
 OPENED_KEY = "library/opened"
@@ -71,18 +70,12 @@ class LibraryPane(QWidget):
         self.view.setModel(self._proxy)
         self.view.setHeaderHidden(True)
         self.view.setUniformRowHeights(True)
-        self.view.setAllColumnsShowFocus(True)
+        self.view.setIndentation(12)
+        self.view.setItemDelegate(LibraryDelegate(self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.view.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        # The name matters more than the auth type: the auth column stays narrow and elides.
-        header.setSectionResizeMode(COL_AUTH, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(COL_AUTH, self.fontMetrics().horizontalAdvance("oauth2 · client") + 12)
         self.problems = QPlainTextEdit(self, readOnly=True)
         self.problems.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.problems.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -204,23 +197,23 @@ class LibraryPane(QWidget):
             self._proxy.set_text(text)
         finally:
             self._quiet = False
+        self.view.expandAll()  # a match is never hidden inside a closed group
         self._sync_view()
 
     def _on_search_return_pressed(self) -> None:
         """Enter in the search box picks the first match."""
         for row in range(self._proxy.rowCount()):
-            group = self._proxy.index(row, COL_NAME)
+            group = self._proxy.index(row, 0)
             if self._proxy.rowCount(group):
-                self.view.setCurrentIndex(self._proxy.index(0, COL_NAME, group))
+                self.view.setCurrentIndex(self._proxy.index(0, 0, group))
                 self.view.setFocus(Qt.FocusReason.OtherFocusReason)
                 return
 
     def _on_proxy_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         if parent.isValid():
             return
-        for row in range(first, last + 1):  # a (re)appearing group opens, spanning both columns
-            self.view.setFirstColumnSpanned(row, QModelIndex(), True)
-            self.view.expand(self._proxy.index(row, COL_NAME))
+        for row in range(first, last + 1):  # a group that (re)appears opens
+            self.view.expand(self._proxy.index(row, 0))
 
     def _on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         entry = self._model.entry(current)
@@ -269,7 +262,7 @@ class LibraryPane(QWidget):
         self._quiet = True
         try:
             if index is not None and index.isValid():
-                if self.view.currentIndex().siblingAtColumn(COL_NAME) != index:
+                if self.view.currentIndex() != index:
                     self.view.setCurrentIndex(index)
             else:
                 self.view.selectionModel().clear()

@@ -145,7 +145,14 @@ class OAuth2Flow(httpx.Auth):
         raise RuntimeError("OAuth2Flow runs on the async client only")
 
     def _needs_token(self) -> bool:
-        return self.token is None or self.token.expires_within(self._leeway)
+        if self.token is None:
+            return True
+        # Renew `leeway` early, but never more than half a lifetime early: a token that
+        # lives 60 s would otherwise be "expiring" the moment it arrives.
+        lifetime = (self.token.expires_at - self.token.obtained_at
+                    if self.token.expires_at is not None else None)
+        leeway = self._leeway if lifetime is None else min(self._leeway, lifetime / 2)
+        return self.token.expires_within(leeway)
 
     def _can_renew(self) -> bool:
         return bool(
