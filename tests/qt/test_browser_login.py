@@ -107,6 +107,9 @@ def test_log_in_in_the_embedded_browser_and_catch_an_https_redirect(
                for m in notes)
     caught = next(m for m in notes if m.startswith("Browser redirect caught"))
     assert "https://app.example.test/oauth/callback" in caught and "code=[redacted]" in caught
+    steps = [(e.flow, e.step) for e in window.log]
+    assert {flow for flow, _ in steps} == {"authorize"}  # browser, exchange and check: one flow
+    assert ("authorize", "code exchange") in steps and ("authorize", "userinfo") in steps
 
 
 def test_the_system_browser_path_logs_in_through_the_loopback(
@@ -313,3 +316,25 @@ def test_a_dead_code_or_refresh_token_offers_to_authorize_again(
     assert opened[0].startswith(qserver.url + "/auth?")
     window.checks.cancel()
     qtbot.waitUntil(lambda: not window.checks.busy, timeout=5000)
+
+
+def test_the_login_browser_uses_the_proxy_from_settings(qtbot: Any, qloop: Any) -> None:
+    from PySide6.QtNetwork import QNetworkProxy
+
+    from workbench.core.events import EventLog
+    from workbench.core.network_settings import TransportSettings
+    from workbench.qt.browser_dialog import BrowserDialog
+
+    try:
+        manual = TransportSettings(proxy="http://user:pw@127.0.0.1:3128")
+        dialog = BrowserDialog("http://127.0.0.1/callback", EventLog(), manual)
+        qtbot.addWidget(dialog)
+        proxy = QNetworkProxy.applicationProxy()
+        assert (proxy.type(), proxy.hostName(), proxy.port(), proxy.user()) == (
+            QNetworkProxy.ProxyType.HttpProxy, "127.0.0.1", 3128, "user")
+        BrowserDialog("http://127.0.0.1/callback", EventLog(),
+                      TransportSettings(use_env_proxy=False))
+        assert QNetworkProxy.applicationProxy().type() == QNetworkProxy.ProxyType.NoProxy
+    finally:
+        QNetworkProxy.setApplicationProxy(QNetworkProxy(QNetworkProxy.ProxyType.DefaultProxy))
+

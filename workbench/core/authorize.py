@@ -6,7 +6,8 @@ on SSH, or the embedded browser); the redirect comes back to a one-shot loopback
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Protocol
 
@@ -28,7 +29,7 @@ from workbench.core.auth.token_endpoint import ClientCredentials
 from workbench.core.check import CheckOptions, CheckResult, run_check
 from workbench.core.config.model import Blueprint
 from workbench.core.errors import InputError, TokenEndpointError
-from workbench.core.events import EventLog
+from workbench.core.events import Event, EventLog
 from workbench.core.formspec import form_spec
 from workbench.core.loopback import LoopbackRedirect, loopback_port_and_path
 from workbench.core.templates import fill
@@ -60,6 +61,20 @@ async def loopback_catcher(redirect_uri: str) -> LoopbackRedirect:
     return await LoopbackRedirect(path).start(port)
 
 
+def _as_one_flow(event: Event) -> None:
+    event.flow = FLOW
+
+
+@contextmanager
+def _one_flow(log: EventLog) -> Iterator[None]:
+    """Label everything of a login run (browser, token exchange, check) as one flow."""
+    unsubscribe = log.subscribe(_as_one_flow)
+    try:
+        yield
+    finally:
+        unsubscribe()
+
+
 async def authorize_and_check(
     blueprint: Blueprint,
     given: Mapping[str, str],
@@ -74,7 +89,32 @@ async def authorize_and_check(
     `authorization_url` stands in for a config without one; `catcher` replaces the loopback
     listener (the embedded browser catches any redirect URI itself). Never raises for a failed
     authorization: the verdict says what went wrong."""
-    options = options or CheckOptions()
+    with _one_flow(log):
+        return await _authorize_and_check(blueprint, given, log, open_url,
+                                          options or CheckOptions(), timeout,
+                                          authorization_url, catcher)
+
+
+async def device_authorize_and_check(
+    blueprint: Blueprint,
+    given: Mapping[str, str],
+    log: EventLog,
+    show: Callable[[DeviceAuthorization], None],
+    options: CheckOptions | None = None,
+    default_interval: float = DEFAULT_INTERVAL,
+) -> CheckResult:
+    """The device grant: get a user code, let `show` present it, poll until the person
+    confirms on another device, then run the check with that token."""
+    with _one_flow(log):
+        return await _device_authorize_and_check(blueprint, given, log, show,
+                                                 options or CheckOptions(), default_interval)
+
+
+async def _authorize_and_check(
+    blueprint: Blueprint, given: Mapping[str, str], log: EventLog, open_url: Opener,
+    options: CheckOptions, timeout: float, authorization_url: str | None,
+    catcher: RedirectCatcher | None,
+) -> CheckResult:
     entry = blueprint.authentication
     settings = entry.oauth2_settings if entry is not None else None
     if settings is None or settings.grant_type != "authorization_code":
@@ -150,17 +190,10 @@ def _hint(error: AuthorizationError) -> str:
     return "Check the client id, the redirect_uri and the extra authorization parameters."
 
 
-async def device_authorize_and_check(
-    blueprint: Blueprint,
-    given: Mapping[str, str],
-    log: EventLog,
-    show: Callable[[DeviceAuthorization], None],
-    options: CheckOptions | None = None,
-    default_interval: float = DEFAULT_INTERVAL,
+async def _device_authorize_and_check(
+    blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
+    show: Callable[[DeviceAuthorization], None], options: CheckOptions, default_interval: float,
 ) -> CheckResult:
-    """The device grant: get a user code, let `show` present it, poll until the person
-    confirms on another device, then run the check with that token."""
-    options = options or CheckOptions()
     entry = blueprint.authentication
     settings = entry.oauth2_settings if entry is not None else None
     if settings is None or not settings.device_authorization_url:

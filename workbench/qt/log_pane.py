@@ -227,12 +227,14 @@ class LogPane(QWidget):
         rows.setDefaultSectionSize(table.fontMetrics().height() + 6)
         columns = table.horizontalHeader()
         columns.setHighlightSections(False)
-        columns.setStretchLastSection(True)
+        # The URL takes whatever the other columns leave, so status and duration stay in view
+        # at any pane width (a fixed URL width pushed duration behind a horizontal scrollbar).
+        columns.setSectionResizeMode(COL_URL, QHeaderView.ResizeMode.Stretch)
         metrics = table.fontMetrics()
         pad = 24
         for column, sample in ((COL_TIME, "00:00:00.000"), (COL_KIND, "webhook"),
-                               (COL_METHOD, "DELETE"), (COL_URL, "x" * 44),
-                               (COL_STATUS, "401 Unauthorized"), (COL_DURATION, "99999 ms")):
+                               (COL_METHOD, "DELETE"), (COL_STATUS, "401 Unauthorized"),
+                               (COL_DURATION, "99999 ms")):
             table.setColumnWidth(column, metrics.horizontalAdvance(sample) + pad)
         return table
 
