@@ -332,9 +332,12 @@ def test_the_login_browser_uses_the_proxy_from_settings(qtbot: Any, qloop: Any) 
         proxy = QNetworkProxy.applicationProxy()
         assert (proxy.type(), proxy.hostName(), proxy.port(), proxy.user()) == (
             QNetworkProxy.ProxyType.HttpProxy, "127.0.0.1", 3128, "user")
-        BrowserDialog("http://127.0.0.1/callback", EventLog(),
-                      TransportSettings(use_env_proxy=False))
+        dialog.done(0)
+        direct = BrowserDialog("http://127.0.0.1/callback", EventLog(),
+                               TransportSettings(use_env_proxy=False))
+        qtbot.addWidget(direct)
         assert QNetworkProxy.applicationProxy().type() == QNetworkProxy.ProxyType.NoProxy
+        direct.done(0)
     finally:
         QNetworkProxy.setApplicationProxy(QNetworkProxy(QNetworkProxy.ProxyType.DefaultProxy))
 
