@@ -398,3 +398,26 @@ def test_refresh_in_the_token_view_rotates_and_keeps_the_new_refresh_token(
         qtbot.waitUntil(lambda: keychain.get_password(service, "refresh_token") == newest)
     finally:
         run(sandbox.stop())
+
+
+def test_the_webhook_receiver_runs_with_the_app_and_deliveries_reach_the_log(
+        qtbot: Any, window: MainWindow, run: Any) -> None:
+    import httpx
+    from PySide6.QtGui import QGuiApplication
+
+    qtbot.waitUntil(lambda: window.webhooks.copy.isEnabled(), timeout=5000)
+    url = window.webhooks.webhook_url
+    assert url.startswith("http://127.0.0.1:") and url in window.webhooks.label.text()
+    qtbot.mouseClick(window.webhooks.copy, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == url
+
+    async def deliver() -> int:
+        async with httpx.AsyncClient() as sender:
+            answer = await sender.post(url + "/deck", json={"job_guid": "j-1",
+                                                            "webhook_code": "EnsureConnection"})
+            return answer.status_code
+
+    assert run(deliver()) == 200
+    qtbot.waitUntil(lambda: "/deck" in win_table_text(window), timeout=3000)
+    assert "webhook" in win_table_text(window)
+    run(window.webhooks.stop())

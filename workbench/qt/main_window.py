@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from workbench.qt.sandbox_control import SandboxControl
     from workbench.qt.session import ConnectorSession
     from workbench.qt.token_view import TokenView
+    from workbench.qt.webhook_control import WebhookControl
 
 CONNECTOR_FILTER = "Connector files (*.yaml *.yml);;All files (*)"
 
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         from workbench.qt.sandbox_control import SandboxControl
         from workbench.qt.session import ConnectorSession
         from workbench.qt.token_view import TokenView
+        from workbench.qt.webhook_control import WebhookControl
 
         if self.ready:
             return
@@ -83,6 +85,8 @@ class MainWindow(QMainWindow):
         self.token_view: TokenView = TokenView()
         self.log_pane: LogPane = LogPane(self.log)
         self.sandbox: SandboxControl = SandboxControl(parent=self)
+        self.webhooks: WebhookControl = WebhookControl(self.log)
+        self.statusBar().insertPermanentWidget(0, self.webhooks)
         self.session: ConnectorSession = ConnectorSession(
             self.connection, self.token_view, self.checks, self.log, self._keyring_backend, self)
 
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         self._restore_splitters()
         self._on_preferences_changed()
         self.session.announce_keychain()
+        QTimer.singleShot(0, lambda: spawn(self.webhooks.start()))
         wanted = self._sandbox_wanted
         if wanted if wanted is not None else self.sandbox.autostart():
             QTimer.singleShot(0, lambda: spawn(self.sandbox.start()))
@@ -261,3 +266,4 @@ class MainWindow(QMainWindow):
         """Stop what runs in the background: a check in flight, the sandbox."""
         self.checks.cancel()
         await self.sandbox.stop()
+        await self.webhooks.stop()
