@@ -35,3 +35,13 @@ OAUTH_DEFAULT_SCOPE = "api:read"
 
 OAUTH_REFRESH_TOKEN = "sandbox-refresh-token-9e07d4c1"
 """Seed refresh token of `OAUTH_CLIENT_ID`, valid once per sandbox run (tokens rotate on use)."""
+
+DECK_CLIENT_ID = "sandbox-deck-client-5a1f"
+DECK_SECRET = "sandbox-deck-secret-c07e"
+"""Keys for the Deck stand-in (`x-deck-client-id` / `x-deck-secret`)."""
+
+DECK_WEBHOOK_SECRET = "whsec_c2FuZGJveC1kZWNrLXdlYmhvb2stc2VjcmV0"
+"""The Standard Webhooks secret the Deck stand-in signs its webhooks with."""
+
+DECK_MFA_ANSWER = "123456"
+"""Username `mfa` makes EnsureConnection ask a question; this is the right answer."""

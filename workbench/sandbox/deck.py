@@ -1,0 +1,196 @@
+"""A local stand-in for Deck's v1 jobs API (platforms.md §1): jobs answer by signed webhook.
+
+EnsureConnection outcomes follow the credentials: password `wrong` → InvalidCredentials,
+username `mfa` → MfaRequired (answer with credentials.DECK_MFA_ANSWER), anything else connects.
+The `x-deck-sandbox` header forces an outcome by name, as Deck's sandbox simulations do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from workbench.core.webhooks.signatures import standard_webhooks_headers
+from workbench.sandbox import credentials
+
+
+@dataclass
+class Job:
+    guid: str
+    code: str
+    input: dict[str, Any]
+    status: str = "Running"
+    created_at: int = field(default_factory=lambda: int(time.time()))
+    output: dict[str, Any] = field(default_factory=dict)
+    mfa_tries: int = 0
+
+
+@dataclass
+class DeckState:
+    jobs: dict[str, Job] = field(default_factory=dict)
+    connections: set[str] = field(default_factory=set)  # source_guid + username with a connection
+    tokens: dict[str, str] = field(default_factory=dict)  # access_token → connection key
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+STATE = web.AppKey("deck_state", DeckState)
+
+
+def create_deck_app() -> web.Application:
+    app = web.Application(middlewares=[_keys_required])
+    app[STATE] = DeckState()
+    app.router.add_get("/test/api_keys", _test_keys)
+    app.router.add_post("/jobs/submit", _submit)
+    app.router.add_post("/jobs/mfa/answer", _mfa_answer)
+    app.router.add_get("/jobs/{guid}/status", _status)
+    app.on_cleanup.append(_cancel_deliveries)
+    return app
+
+
+@web.middleware
+async def _keys_required(request: web.Request, handler: Any) -> web.StreamResponse:
+    if (request.headers.get("x-deck-client-id") != credentials.DECK_CLIENT_ID
+            or request.headers.get("x-deck-secret") != credentials.DECK_SECRET):
+        return _error(401, "INVALID_API_KEYS", "The client id or secret is not valid for "
+                      "this environment.")
+    return await handler(request)
+
+
+async def _test_keys(_request: web.Request) -> web.Response:
+    return web.json_response({"message": "Your API keys are valid."})
+
+
+async def _submit(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    try:
+        body = await request.json()
+        code, given = str(body["job_code"]), dict(body.get("input") or {})
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "INVALID_REQUEST", "Send {job_code, input:{…}} as JSON.")
+    if code != "EnsureConnection":
+        token = str(given.get("access_token", ""))
+        if token not in state.tokens:
+            return _error(400, "INVALID_ACCESS_TOKEN", "The access_token is not a live "
+                          "connection.")
+        if code == "CloseConnection":
+            state.connections.discard(state.tokens.pop(token))
+        job = _new_job(state, code, given)
+        job.status = "Completed"
+        return web.json_response({"job_guid": job.guid, "job_code": code}, status=202)
+    if not given.get("source_guid"):
+        return _error(400, "INVALID_INPUT", "source_guid is required.")
+    key = f"{given['source_guid']}/{given.get('username', '')}"
+    if key in state.connections and not given.get("access_token"):
+        return _error(400, "ACTIVE_CONNECTION_EXISTS", "A connection is already open for "
+                      "these credentials; close it or pass its access_token.")
+    job = _new_job(state, code, given)
+    outcome = request.headers.get("x-deck-sandbox") or _outcome(given)
+    _later(state, _run_ensure(state, job, key, outcome))
+    return web.json_response({"job_guid": job.guid, "job_code": code}, status=202)
+
+
+def _outcome(given: dict[str, Any]) -> str:
+    if given.get("password") == "wrong":
+        return "InvalidCredentials"
+    if given.get("username") == "mfa":
+        return "MfaRequired"
+    return "EnsureConnection"
+
+
+async def _run_ensure(state: DeckState, job: Job, key: str, outcome: str) -> None:
+    await asyncio.sleep(0.05)  # the sandbox answers quickly, but never inside the request
+    if outcome == "MfaRequired":
+        await _deliver(job, {"question": "Enter the 6-digit code we sent to a***@example.com",
+                             "method_selected": "email", "answer_expected_digits": 6,
+                             "webhook_code": "MfaRequired"})
+        return
+    if outcome == "EnsureConnection":
+        await _connect(state, job, key)
+        return
+    job.status = "Failed"
+    messages = {"InvalidCredentials": "The username or password is incorrect.",
+                "Unexpected": "The source failed unexpectedly."}
+    await _deliver(job, {"error": {"error_code": outcome,
+                                   "error_message": messages.get(outcome, outcome)},
+                         "webhook_code": "EnsureConnection"})
+
+
+async def _connect(state: DeckState, job: Job, key: str) -> None:
+    token = f"access-sandbox-{uuid.uuid4()}"
+    state.connections.add(key)
+    state.tokens[token] = key
+    job.status, job.output = "Completed", {"access_token": token}
+    await _deliver(job, {"output": {"access_token": token}, "webhook_code": "EnsureConnection"})
+
+
+async def _mfa_answer(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    try:
+        body = await request.json()
+        job = state.jobs[str(body["job_guid"])]
+        answer = str(body["answer"])
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "INVALID_REQUEST", "Send {job_guid, answer} for a running job.")
+    if answer == credentials.DECK_MFA_ANSWER:
+        key = f"{job.input['source_guid']}/{job.input.get('username', '')}"
+        _later(state, _connect(state, job, key))
+    else:
+        job.mfa_tries += 1
+        _later(state, _deliver(job, {"question": "That code was not right; try again.",
+                                     "webhook_code": "MfaQuestionInvalidAnswer"}))
+    return web.json_response({"job_guid": job.guid})
+
+
+async def _status(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    job = state.jobs.get(request.match_info["guid"])
+    if job is None:
+        return _error(404, "JOB_NOT_FOUND", "No such job.")
+    return web.json_response({"job_guid": job.guid, "status": job.status,
+                              "created_at": job.created_at, "updated_at": int(time.time())})
+
+
+def _new_job(state: DeckState, code: str, given: dict[str, Any]) -> Job:
+    job = Job(str(uuid.uuid4()), code, given)
+    state.jobs[job.guid] = job
+    return job
+
+
+async def _deliver(job: Job, payload: dict[str, Any]) -> None:
+    url = str(job.input.get("webhook_url") or "")
+    if not url:
+        return  # the status endpoint still tells the outcome
+    body = json.dumps({"job_guid": job.guid, **payload, "webhook_type": "Job",
+                       "environment": "Sandbox"}).encode()
+    headers = {"content-type": "application/json", **standard_webhooks_headers(
+        credentials.DECK_WEBHOOK_SECRET, f"msg_{secrets.token_hex(8)}", body)}
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            await client.post(url, content=body, headers=headers)
+    except httpx.HTTPError:
+        pass  # Deck retries; the stand-in gives up quietly and leaves polling to the caller
+
+
+def _later(state: DeckState, coro: Any) -> None:
+    task = asyncio.ensure_future(coro)
+    state.tasks.add(task)
+    task.add_done_callback(state.tasks.discard)
+
+
+async def _cancel_deliveries(app: web.Application) -> None:
+    for task in list(app[STATE].tasks):
+        task.cancel()
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error_category": "API_ERROR" if status != 401 else "AUTH_ERROR",
+                              "error_code": code, "error_message": message,
+                              "display_message": message}, status=status)
