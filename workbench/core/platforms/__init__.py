@@ -1,0 +1,1 @@
+"""Integration platforms that answer asynchronously: one module per vendor."""
