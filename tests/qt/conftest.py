@@ -33,8 +33,8 @@ Run = Callable[[Awaitable[T]], T]
 def isolated_settings(qapp: Any, tmp_path: Path) -> Iterator[Path]:
     """Every test gets its own QSettings files, never the user's."""
     folder = tmp_path / "settings"
-    configure_application(qapp)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    configure_application(qapp)  # after setPath: it reads the theme from this test's settings
     yield folder
 
 

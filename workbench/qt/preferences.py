@@ -73,7 +73,10 @@ def _typed(stored: object, default: object) -> object:
     if isinstance(stored, list):  # a hand-edited INI value with an unquoted comma
         stored = ", ".join(str(part) for part in stored)
     if isinstance(default, bool):
-        return str(stored).lower() in ("true", "1", "yes")
+        text = str(stored).strip().lower()
+        if text in ("true", "1", "yes", "false", "0", "no"):
+            return text in ("true", "1", "yes")
+        return default  # junk must not switch off certificate checks
     if isinstance(default, float):
         try:
             number = float(str(stored))

@@ -10,7 +10,7 @@ import importlib.util
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -185,19 +185,23 @@ class SettingsDialog(QDialog):
         self._tls_note = QLabel("The CA bundle adds to the system's trusted CAs. Leave the key "
                                 "empty when the certificate file contains it.")
         self._tls_note.setWordWrap(True)
-        grid = QGridLayout(box)
-        grid.addWidget(self.verify_tls, 0, 0, 1, 4)
-        grid.addWidget(self.verify_warning, 1, 0, 1, 4)
+        # Wrapped labels sit in the box's column, not in the grid, which would clip them.
+        column = QVBoxLayout(box)
+        column.addWidget(self.verify_tls)
+        column.addWidget(self.verify_warning)
+        grid = QGridLayout()
         for row, path_row in enumerate((self.ca_bundle, self.client_cert, self.client_key)):
-            path_row.add_to(grid, 2 + 2 * row)
-        grid.addWidget(self._tls_note, 8, 0, 1, 4)
+            path_row.add_to(grid, 2 * row)
         grid.setColumnStretch(1, 1)
+        column.addLayout(grid)
+        column.addWidget(self._tls_note)
         self.verify_tls.toggled.connect(self._on_verify_tls_toggled)
         return box
 
     def _requests_group(self) -> QGroupBox:
         box = QGroupBox("Requests")
         form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.timeout = self._seconds("Longest wait for the server to send or accept data.")
         self.connect_timeout = self._seconds("Longest wait to open a connection.")
         self.follow_redirects = QCheckBox("Follow redirects")
@@ -210,6 +214,7 @@ class SettingsDialog(QDialog):
     def _appearance_group(self) -> QGroupBox:
         box = QGroupBox("Appearance")
         form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.theme = QComboBox()
         for theme in THEMES:
             self.theme.addItem(theme.capitalize(), theme)
@@ -312,8 +317,7 @@ class SettingsDialog(QDialog):
     def _show(self, label: QLabel, message: str | None) -> None:
         label.setText(message or "")
         label.setVisible(bool(message))
-        if message:
-            self._fit()
+        self._fit()
 
     def _clear_errors(self) -> None:
         for label in (self.error, self.proxy_error):
@@ -332,6 +336,7 @@ class SettingsDialog(QDialog):
     def _on_buttons_accepted(self) -> None:
         transport = self._validated()
         if transport is None:
+            self._fit()
             return
         theme, previous = self._selected_theme(), self._preferences.theme()
         self._preferences.save(transport, theme)
@@ -360,9 +365,13 @@ class SettingsDialog(QDialog):
         self.verify_warning.setVisible(not checked)
         self._fit()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
     def _fit(self) -> None:
-        """Grow to fit messages that just appeared (wrapped labels would be clipped)."""
+        """Keep wrapped messages whole: Qt's minimum size ignores height-for-width."""
         layout = self.layout()
         if layout is not None:
             layout.activate()
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+            self.setMinimumHeight(layout.totalHeightForWidth(self.width()))

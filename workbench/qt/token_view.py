@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.auth import TokenSet
-from workbench.core.jwt import decode_jwt
+from workbench.core.jwt import decode_jwt, utc_text
 from workbench.qt.json_highlighter import JsonHighlighter
 from workbench.qt.theme import accent
 
@@ -43,25 +44,32 @@ def countdown(seconds_left: float | None) -> str:
 class _SecretRow(QWidget):
     """A masked token value with a Reveal toggle and Copy."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, what: str) -> None:
         super().__init__()
         self._value = ""
-        self.label = QLabel()
-        self.label.setObjectName(f"{name}Value")
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setWordWrap(True)
+        self._what = what
+        # A line edit, not a label: a revealed token is one long word that a label cannot
+        # wrap, and would widen the whole pane to thousands of pixels.
+        self.value = QLineEdit(readOnly=True)
+        self.value.setObjectName(f"{name}Value")
+        self.value.setAccessibleName(what.capitalize())
+        self.value.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.reveal = QToolButton()
-        self.reveal.setText("Reveal")
         self.reveal.setCheckable(True)
         self.reveal.setObjectName(f"{name}Reveal")
-        self.reveal.toggled.connect(self._show)
+        self.reveal.setAccessibleName(f"Reveal {what}")
+        self.reveal.toggled.connect(self._on_reveal_toggled)
+        self.reveal.setText("Reveal")  # the longer label: Hide must not shift the field
+        self.reveal.setMinimumWidth(self.reveal.sizeHint().width())
         self.copy = QToolButton()
         self.copy.setText("Copy")
-        self.copy.setToolTip("Copy the full value to the clipboard")
-        self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._value))
+        self.copy.setObjectName(f"{name}Copy")
+        self.copy.setToolTip(f"Copy the full {what} to the clipboard")
+        self.copy.setAccessibleName(f"Copy {what}")
+        self.copy.clicked.connect(self._on_copy_clicked)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.label, 1)
+        row.addWidget(self.value, 1)
         row.addWidget(self.reveal)
         row.addWidget(self.copy)
 
@@ -70,13 +78,19 @@ class _SecretRow(QWidget):
         self.reveal.setChecked(False)
         self.reveal.setEnabled(bool(value))
         self.copy.setEnabled(bool(value))
-        self._show(False)
+        self._on_reveal_toggled(False)
 
-    def _show(self, revealed: bool) -> None:
+    def _on_reveal_toggled(self, revealed: bool) -> None:
+        self.reveal.setText("Hide" if revealed else "Reveal")
+        self.reveal.setToolTip(f"{'Hide' if revealed else 'Show'} the full {self._what}")
         if not self._value:
-            self.label.setText("none")
+            self.value.setText("none")
         else:
-            self.label.setText(self._value if revealed else mask(self._value))
+            self.value.setText(self._value if revealed else mask(self._value))
+            self.value.setCursorPosition(0)
+
+    def _on_copy_clicked(self) -> None:
+        QGuiApplication.clipboard().setText(self._value)
 
 
 class TokenView(QWidget):
@@ -85,12 +99,14 @@ class TokenView(QWidget):
     sig_refresh_requested = Signal()
     """The user asked for a fresh token now."""
     sig_clear_requested = Signal()
-    """The user asked to drop the token (the next check gets a new one)."""
+    """The user asked to drop the token; the owner forgets it and calls `set_token(None)`."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._token: TokenSet | None = None
+        self._expires_at: float | None = None
         self._tick = QTimer(self, interval=1000)
+        self._tick.setObjectName("countdownTimer")
         self._tick.timeout.connect(self._on_tick_timeout)
 
         self.empty = QLabel(EMPTY_TEXT)
@@ -98,8 +114,8 @@ class TokenView(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.type_label = QLabel()
-        self.access = _SecretRow("access")
-        self.refresh = _SecretRow("refresh")
+        self.access = _SecretRow("access", "access token")
+        self.refresh = _SecretRow("refresh", "refresh token")
         self.expiry = QLabel()
         self.expiry.setObjectName("tokenExpiry")
         self.scope = QLabel()
@@ -156,33 +172,71 @@ class TokenView(QWidget):
         self._token = token
         self.empty.setVisible(token is None)
         self.details.setVisible(token is not None)
+        self._expires_at = None
         if token is None:
-            self._tick.stop()
+            self.access.set_value(None)
+            self.refresh.set_value(None)
+            self.claims.clear()
+            self._update_tick()
             return
         self.type_label.setText(token.scheme)
         self.access.set_value(token.access_token)
         self.refresh.set_value(token.refresh_token)
         self.scope.setText(token.scope or "not stated by the server")
-        self._show_claims(token)
+        self._expires_at = self._show_claims(token)
         self._on_tick_timeout()
-        self._tick.start()
+        self._update_tick()
 
     def set_can_refresh(self, can: bool) -> None:
+        """Enable Refresh only when a refresh_token grant is possible."""
         self.refresh_button.setEnabled(can)
+        self.refresh_button.setToolTip(
+            "Get a fresh access token now with the refresh token" if can
+            else "Nothing to refresh with: there is no refresh token")
 
-    def _show_claims(self, token: TokenSet) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._on_tick_timeout()
+        self._update_tick()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._update_tick()
+
+    def _update_tick(self) -> None:
+        # Tick only while a countdown is on screen; nothing else changes by the second.
+        if self._token is not None and self._expires_at is not None and self.isVisible():
+            if not self._tick.isActive():
+                self._tick.start()
+        else:
+            self._tick.stop()
+
+    def _show_claims(self, token: TokenSet) -> float | None:
+        """Show what JWTs say; the expiry, from the access token's exp if the server gave none."""
         decoded = [(name, decode_jwt(value)) for name, value in
                    (("access token", token.access_token), ("id token", token.id_token or ""))]
         shown = [(name, jwt) for name, jwt in decoded if jwt is not None]
         self.claims_box.setVisible(bool(shown))
         self.claims.setPlainText("\n\n".join(
             f"// {name}: {jwt.note}\n{jwt.pretty()}" for name, jwt in shown))
+        access_jwt = decoded[0][1]
+        if token.expires_at is None and access_jwt is not None:
+            return access_jwt.expires_at
+        return token.expires_at
 
     def _on_tick_timeout(self) -> None:
         if self._token is None:
             return
-        left = self._token.expires_in(time.time())
-        self.expiry.setText(countdown(left))
+        left = None if self._expires_at is None else self._expires_at - time.time()
+        text = countdown(left)
+        when = None if self._expires_at is None else utc_text(self._expires_at)
+        if when and self._token.expires_at is None:
+            text += " (from the JWT's exp claim)"
+        if self.expiry.text() != text:
+            self.expiry.setText(text)
+        self.expiry.setToolTip(f"At {when}" if when else "The server did not say")
         colour = accent("fail") if left is not None and left <= 0 else (
             accent("warn") if left is not None and left < 60 else "")
-        self.expiry.setStyleSheet(f"color: {colour};" if colour else "")
+        style = f"color: {colour};" if colour else ""
+        if self.expiry.styleSheet() != style:  # a new sheet repolishes: not every second
+            self.expiry.setStyleSheet(style)

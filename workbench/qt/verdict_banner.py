@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -42,11 +42,8 @@ class VerdictBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("verdictBanner")
         self._kind: str = ""
-        self._applied_style = ""
 
-        self._badge = QLabel()
-        self._badge.setObjectName("verdictBadge")
-        self._badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._badge = _Badge()
         self._busy = QProgressBar()
         self._busy.setObjectName("verdictBusy")
         self._busy.setRange(0, 0)
@@ -116,11 +113,18 @@ class VerdictBanner(QFrame):
         self.setProperty("kind", "")
         self.hide()
 
-    def changeEvent(self, event: QEvent) -> None:
-        # The theme can switch while a verdict is shown; the colours must follow it.
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._apply_style()
-        super().changeEvent(event)
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # Painted, not styled: colours are looked up at paint time, so a theme switch while a
+        # verdict is shown repaints in the new theme (a style sheet would keep the old colours).
+        if self._kind:
+            _, _, fg, bg = _STYLES[self._kind]
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(accent(fg)), 1))
+            painter.setBrush(QColor(accent(bg)))
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+            painter.end()
+        super().paintEvent(event)
 
     def offer(self, text: str, slot: Callable[[], None]) -> None:
         """A button in the banner for the obvious next step (until the banner changes)."""
@@ -134,14 +138,13 @@ class VerdictBanner(QFrame):
 
     def _show(self, kind: Kind, summary: str, details: str = "", hint: str = "",
               warnings: str = "") -> None:
-        glyph, spoken, _, _ = _STYLES[kind]
+        _, spoken, _, _ = _STYLES[kind]
         self.action.hide()
         self._action_slot = None
         self._kind = kind
         self.setProperty("kind", kind)
-        self._badge.setText(glyph)
+        self._badge.set_kind(kind)
         self._badge.setVisible(kind != "busy")
-        self._badge.setAccessibleName(spoken)
         self._busy.setVisible(kind == "busy")
         for label, value in ((self._summary, summary), (self._details, details),
                              (self._hint, hint), (self._warnings, warnings)):
@@ -150,26 +153,51 @@ class VerdictBanner(QFrame):
         self.setAccessibleDescription(
             "\n".join(part for part in (f"{spoken}: {summary}", details, hint, warnings) if part)
         )
-        self._apply_style()
+        self.update()
         self.show()
 
-    def _apply_style(self) -> None:
-        if not self._kind:
-            return
-        _, _, fg_name, bg_name = _STYLES[self._kind]
-        fg, bg = accent(fg_name), accent(bg_name)
-        size = self._badge.fontMetrics().height() + 6
-        style = (
-            f"QFrame#verdictBanner {{ background: {bg}; border: 1px solid {fg};"
-            f" border-left: 5px solid {fg}; border-radius: 4px; }}"
-            f" QLabel#verdictBadge {{ background: {fg}; color: {bg}; font-weight: bold;"
-            f" border-radius: {size // 2}px; min-width: {size}px; max-width: {size}px;"
-            f" min-height: {size}px; max-height: {size}px; }}"
-        )
-        # Setting an identical sheet would repolish and send another PaletteChange: a loop.
-        if style != self._applied_style:
-            self._applied_style = style
-            self.setStyleSheet(style)
+
+class _Badge(QLabel):
+    """The kind's glyph in a filled circle, in the kind's colours (looked up at paint time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("verdictBadge")
+        self.setFixedSize(self.sizeHint())
+        self._kind = "info"
+
+    def set_kind(self, kind: str) -> None:
+        glyph, spoken, _, _ = _STYLES[kind]
+        self._kind = kind
+        self.setText(glyph)
+        self.setAccessibleName(spoken)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        side = self.fontMetrics().height() + 6
+        return QSize(side, side)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # a bigger font needs a bigger circle
+            self.setFixedSize(self.sizeHint())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        _, _, fg, bg = _STYLES[self._kind]
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(accent(fg)))
+        painter.drawEllipse(QRectF(self.rect()))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(QColor(accent(bg)))
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.text())
+        painter.end()
 
 
 def _text_label(name: str) -> QLabel:
