@@ -31,17 +31,24 @@ from workbench.core.report import check_json, check_text
 from workbench.core.transport import TransportSettings
 
 
-def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
+def _load_run(args: argparse.Namespace) -> tuple[LoadedConnector, dict[str, str],
+                                                  TransportSettings] | None:
+    """The connector, its given values and the network settings; None (said) on a problem."""
     try:
         loaded = load_connector(resolve_connector(args.connector))
-        given = _given_values(loaded, args.set or [])
-        settings = _settings(args)
+        return loaded, _given_values(loaded, args.set or []), _settings(args)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
-        return USAGE
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+    return None
+
+
+def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
+    prepared = _load_run(args)
+    if prepared is None:
         return USAGE
+    loaded, given, settings = prepared
     log = EventLog(redactor=redactor)
     options = CheckOptions(
         endpoint=args.endpoint, base_url=args.base_url, token_url=args.token_url,
@@ -66,13 +73,10 @@ def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
         if problem:
             print(problem.replace("the window", "the login window"), file=sys.stderr)
             return USAGE
-    try:
-        loaded = load_connector(resolve_connector(args.connector))
-        given = _given_values(loaded, args.set or [])
-        settings = _settings(args)
-    except (ConfigError, InputError) as exc:
-        print(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
+    prepared = _load_run(args)
+    if prepared is None:
         return USAGE
+    loaded, given, settings = prepared
     log = EventLog(redactor=redactor)
     options = CheckOptions(settings=settings)
     if args.device:

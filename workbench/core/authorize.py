@@ -26,7 +26,7 @@ from workbench.core.auth.device import (
     start_device_authorization,
 )
 from workbench.core.auth.token_endpoint import ClientCredentials
-from workbench.core.check import CheckOptions, CheckResult, run_check
+from workbench.core.check import CheckOptions, CheckResult, missing_values, run_check
 from workbench.core.config.model import Blueprint
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
@@ -123,10 +123,9 @@ async def _authorize_and_check(
                                         "Use Test connection (workbench check) instead."))
     spec = form_spec(blueprint)
     values = spec.with_defaults(given)
-    missing = spec.problems(values, optional=("code", "redirect_uri"))
-    if missing:  # before a browser opens, not after the user logged in
-        listed = ", ".join(f"{name} ({why})" for name, why in missing.items())
-        return CheckResult(config_error(f"Some values are missing or invalid: {listed}"))
+    missing = missing_values(spec, values, ("code", "redirect_uri"))
+    if missing is not None:  # before a browser opens, not after the user logged in
+        return CheckResult(missing)
     try:
         url = authorization_url or settings.authorization_url or values.get(
             "authorization_url", "")
@@ -202,10 +201,9 @@ async def _device_authorize_and_check(
             "log in on another device.", "Use Authorize (browser login) instead."))
     spec = form_spec(blueprint)
     values = spec.with_defaults(given)
-    missing = spec.problems(values, optional=("code", "redirect_uri", "client_secret"))
-    if missing:
-        listed = ", ".join(f"{name} ({why})" for name, why in missing.items())
-        return CheckResult(config_error(f"Some values are missing or invalid: {listed}"))
+    missing = missing_values(spec, values, ("code", "redirect_uri", "client_secret"))
+    if missing is not None:
+        return CheckResult(missing)
     credentials = ClientCredentials(values.get("client_id", ""), values.get("client_secret", ""),
                                     settings.is_basic_auth and bool(values.get("client_secret")))
     log.redactor.add_value(credentials.client_secret or None)

@@ -6,7 +6,7 @@ caller names; without that, `GET base_url`. The first step that fails decides th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,11 +104,9 @@ def _prepare(
     if options.token is not None:
         waived |= {"code", "refresh_token"}  # a token in hand: what would obtain one is moot
     facts = _facts(blueprint, values)
-    problems = spec.problems(values, optional=waived)
-    if problems:
-        listed = ", ".join(f"{name} ({why})" for name, why in problems.items())
-        return _Prepared(facts, problem=config_error(
-            f"Some values are missing or invalid: {listed}", "Fill in the fields marked required."))
+    missing = missing_values(spec, values, waived)
+    if missing is not None:
+        return _Prepared(facts, problem=missing)
     try:
         params = dict(values)  # steps may use auth fields too ({{%client_id%}})
         base_url = (options.base_url or fill(blueprint.connector.base_url, params,
@@ -188,6 +186,17 @@ async def _renew(
             return from_network_error(classify(exc, log.redactor.url(_request_url(exc)))), None
     how = "refreshed" if has_refresh else "obtained"
     return Verdict("ok", f"A new access token was {how}."), token
+
+
+def missing_values(spec: FormSpec, values: Mapping[str, str],
+                   optional: Collection[str] = ()) -> Verdict | None:
+    """A config_error naming every missing or malformed value, or None when all is there."""
+    problems = spec.problems(values, optional=optional)
+    if not problems:
+        return None
+    listed = ", ".join(f"{name} ({why})" for name, why in problems.items())
+    return config_error(f"Some values are missing or invalid: {listed}",
+                        "Fill in the fields marked required.")
 
 
 def _base_url_only(blueprint: Blueprint) -> set[str]:

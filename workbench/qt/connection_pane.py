@@ -34,6 +34,7 @@ class ConnectionPane(QWidget):
         self.notice = _NoticeBar()
         self.form = ConnectorForm()
         self.banner = VerdictBanner()
+        self.can_test = False
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnection")
         self.test_button.setToolTip("Authenticate and run the connector's validation steps "
@@ -91,12 +92,9 @@ class ConnectionPane(QWidget):
         self.progress.setVisible(busy)
         self.form.set_busy(busy)
 
-    @property
-    def can_test(self) -> bool:
-        return bool(self.property("canTest"))
-
     def set_can_test(self, can: bool) -> None:
-        self.setProperty("canTest", can)
+        """Whether the shown connector can be tested at all (loaded, values rendered)."""
+        self.can_test = can
         self.test_button.setEnabled(can and not self.cancel_button.isVisible())
 
 

@@ -259,11 +259,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         if self.ready:
-            self.session.save_now()
-        super().closeEvent(event)
+            from workbench.qt.aio import spawn
 
-    async def shutdown(self) -> None:
-        """Stop what runs in the background: a check in flight, the sandbox."""
-        self.checks.cancel()
-        await self.sandbox.stop()
-        await self.webhooks.stop()
+            self.session.save_now()
+            self.checks.cancel()
+            # Free the ports now: a closed window (in tests, several) must not keep listening.
+            spawn(self.sandbox.stop())
+            spawn(self.webhooks.stop())
+        super().closeEvent(event)
