@@ -49,13 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 Command = Callable[[argparse.Namespace, Redactor], int]
 
 
-def _command(name: str) -> Command:
+def _command(name: str, module: str = "cli_commands") -> Command:
     """The headless command `name`, imported only when it runs."""
 
     def run(args: argparse.Namespace, redactor: Redactor) -> int:
-        from workbench import cli_commands
+        import importlib
 
-        command: Command = getattr(cli_commands, f"cmd_{name}")
+        commands = importlib.import_module(f"workbench.{module}")
+        command: Command = getattr(commands, f"cmd_{name}")
         return command(args, redactor)
 
     return run
@@ -91,13 +92,38 @@ def _setup_logging(level: str, redactor: Redactor) -> None:
     root.setLevel(level.upper())
 
 
-def _network_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+def _network_arguments(parser: argparse.ArgumentParser, timeout: str = "--timeout") -> None:
+    parser.add_argument(timeout, type=float, default=30.0, help="seconds per request")
     parser.add_argument("--proxy", help="proxy URL (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)")
     parser.add_argument("--ca-bundle", help="PEM file of extra CAs to trust")
     parser.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
     parser.add_argument("--key", help="client certificate's private key (PEM)")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+
+
+def _listen_port(text: str) -> int:
+    host, _sep, port = text.rpartition(":")
+    if host not in ("", "127.0.0.1", "localhost"):
+        raise argparse.ArgumentTypeError("the receiver listens on 127.0.0.1 only; for webhooks "
+                                         "from the internet put a tunnel in front of it and pass "
+                                         "its URL with --webhook-url")
+    if not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (e.g. 127.0.0.1:8900)")
+    return int(port)
+
+
+def _platform_arguments(parser: argparse.ArgumentParser, platform: str) -> None:
+    parser.add_argument("connector", help=f"a {platform} account file, or a bundled one's name")
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE",
+                        help="an account field (keys, base_url, environment); also WB_<NAME>")
+    parser.add_argument("--webhook-url", help="the URL the platform should call (a tunnel's "
+                        "public URL); default: the local receiver")
+    parser.add_argument("--listen", type=_listen_port, default=0, metavar="HOST:PORT",
+                        help="where the receiver listens (127.0.0.1 only; default a free port)")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds to wait for the webhook (default 120)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    _network_arguments(parser, "--request-timeout")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,6 +182,41 @@ def _parser() -> argparse.ArgumentParser:
     _network_arguments(authorize)
     authorize.set_defaults(run=_command("authorize"), endpoint=None, base_url=None,
                            token_url=None)
+
+    job = sub.add_parser(
+        "job", help="submit a Deck job and wait for its webhook",
+        description="Start the local webhook receiver, submit the job (EnsureConnection by "
+        "default) with the account's keys, wait for the webhook with the same job_guid (or ask "
+        "the job's status), and print the redacted outcome. Exit 0 on success, 1 on a failed "
+        "job, 2 on config or usage errors.")
+    _platform_arguments(job, "Deck")
+    job.add_argument("--code", default="EnsureConnection", help="the job code (default "
+                     "EnsureConnection; CloseConnection, FetchDocuments, …)")
+    job.add_argument("--input", action="append", metavar="NAME=VALUE",
+                     help="a job input (repeatable): source_guid, username, password, "
+                     "external_id, access_token, webhook_url, account_id, …")
+    job.add_argument("--input-json", metavar="JSON", help="more input as one JSON object")
+    job.add_argument("--mfa-answer", help="the answer to a security question (else asked on "
+                     "the terminal)")
+    job.add_argument("--simulate", default="", metavar="OUTCOME",
+                     help="Deck sandbox simulation (x-deck-sandbox), e.g. job-failed")
+    job.add_argument("--save-token", action="store_true",
+                     help="save the new access token in the keychain for later jobs")
+    job.set_defaults(run=_command("job", "cli_platforms"))
+
+    link = sub.add_parser(
+        "link", help="create a StackOne connect session and wait for the linked account",
+        description="Create a connect session, print its auth link for the customer, wait for "
+        "account.created (or poll GET /accounts), then verify the account and one unified "
+        "request with x-account-id. Exit 0 when verified, 1 on failure, 2 on usage errors.")
+    _platform_arguments(link, "StackOne")
+    link.add_argument("--field", action="append", metavar="NAME=VALUE",
+                      help="a connect session field (repeatable): origin_owner_id, "
+                      "origin_owner_name, origin_username, categories (a,b), provider, "
+                      "expires_in (1800, 30m, 5 days), account_id, label, type, multiple, "
+                      "integration_id, metadata (JSON)")
+    link.add_argument("--open", action="store_true", help="open the link in the browser")
+    link.set_defaults(run=_command("link", "cli_platforms"))
 
     validate = sub.add_parser("validate", help="check connector files for errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")

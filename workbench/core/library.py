@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from workbench.core.config.loader import CONNECTOR_SUFFIXES, LoadedConnector, load_connector
+from workbench.core.config.loader import CONNECTOR_SUFFIXES, LoadedConnector
+from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError, ConfigProblem
+from workbench.core.platforms.account import LoadedPlatform
 
 Origin = Literal["bundled", "opened"]
 ORIGINS: tuple[Origin, ...] = ("bundled", "opened")
@@ -30,14 +32,17 @@ class LibraryEntry:
     loaded: LoadedConnector | None = None
     error: ConfigError | None = None
     root: Path | None = None
+    platform: LoadedPlatform | None = None
+    """Set instead of `loaded` for a platform account file (Deck, StackOne)."""
 
     @property
     def name(self) -> str:
-        return self.loaded.name if self.loaded else self.path.stem
+        content = self.loaded or self.platform
+        return content.name if content else self.path.stem
 
     @property
     def ok(self) -> bool:
-        return self.loaded is not None
+        return self.loaded is not None or self.platform is not None
 
     @property
     def problems(self) -> list[ConfigProblem]:
@@ -64,6 +69,8 @@ class LibraryEntry:
     @property
     def auth_label(self) -> str:
         """The auth scheme in a few words, e.g. `oauth2 · client credentials`; empty if broken."""
+        if self.platform:
+            return {"deck": "Deck account", "stackone": "StackOne account"}[self.platform.platform]
         if not self.loaded:
             return ""
         auth = self.loaded.blueprint.authentication
@@ -110,9 +117,10 @@ class LibraryEntry:
 
     def same_content(self, other: LibraryEntry) -> bool:
         """Whether `other` was read from identical text, or failed in the identical way."""
-        if self.loaded and other.loaded:
-            return self.loaded.text == other.loaded.text
-        return self.loaded is None and other.loaded is None and str(self.error) == str(other.error)
+        mine, theirs = self.loaded or self.platform, other.loaded or other.platform
+        if mine and theirs:
+            return mine.text == theirs.text
+        return mine is None and theirs is None and str(self.error) == str(other.error)
 
 
 @dataclass
@@ -224,18 +232,21 @@ class ConnectorLibrary:
 
     def _load(self, file: Path, origin: Origin, root: Path | None) -> LibraryEntry:
         try:
-            entry = LibraryEntry(file, origin, loaded=_load_file(file), root=root)
+            content = _load_file(file)
+            entry = (LibraryEntry(file, origin, platform=content, root=root)
+                     if isinstance(content, LoadedPlatform)
+                     else LibraryEntry(file, origin, loaded=content, root=root))
         except ConfigError as error:
             entry = LibraryEntry(file, origin, error=error, root=root)
         self._entries[file] = entry
         return entry
 
 
-def _load_file(file: Path) -> LoadedConnector:
+def _load_file(file: Path) -> LoadedConnector | LoadedPlatform:
     if file.suffix.lower() not in CONNECTOR_SUFFIXES and not file.is_dir():
         message = "not a connector file: connector files are YAML and end in .yaml or .yml"
         raise ConfigError([ConfigProblem(str(file), 0, 0, "", message)])
-    return load_connector(file)
+    return load_file(file)
 
 
 def _scan(root: Path) -> list[Path]:

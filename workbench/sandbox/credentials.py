@@ -45,3 +45,9 @@ DECK_WEBHOOK_SECRET = "whsec_c2FuZGJveC1kZWNrLXdlYmhvb2stc2VjcmV0"
 
 DECK_MFA_ANSWER = "123456"
 """Username `mfa` makes EnsureConnection ask a question; this is the right answer."""
+
+STACKONE_API_KEY = "sandbox-stackone-key-6d2e"
+"""API key for the StackOne stand-in: HTTP Basic with the key as username, empty password."""
+
+STACKONE_WEBHOOK_SECRET = "sandbox-stackone-signing-secret-93ab"
+"""The stand-in signs `account.created` with this (`x-stackone-signature`)."""

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
-from workbench.sandbox import credentials, deck, oauth_server, protected_api
+from workbench.sandbox import credentials, deck, oauth_server, protected_api, stackone
 from workbench.sandbox.tokens import DEFAULT_ACCESS_TOKEN_LIFETIME, TokenStore
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
@@ -72,6 +72,7 @@ def create_sandbox_app(tokens: TokenStore) -> web.Application:
     app.add_subapp("/api", protected_api.create_protected_api(tokens))
     app.add_subapp("/oauth", oauth_server.create_oauth_app(tokens))
     app.add_subapp("/deck/api/v1", deck.create_deck_app())
+    app.add_subapp("/stackone", stackone.create_stackone_app())
     return app
 
 

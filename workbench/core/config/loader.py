@@ -40,7 +40,7 @@ class LoadedConnector:
 def load_connector(path: str | os.PathLike[str]) -> LoadedConnector:
     """Read and load one connector file; any problem (even a missing file) is a ConfigError."""
     file = Path(path)
-    return load_connector_text(_read(file), file)
+    return load_connector_text(read_connector(file), file)
 
 
 def load_connector_text(text: str, path: str | os.PathLike[str] = "<text>") -> LoadedConnector:
@@ -81,7 +81,7 @@ def _kind(value: Any) -> str:
     return f"the value {value!r}"
 
 
-def _read(file: Path) -> str:
+def read_connector(file: Path) -> str:
     """The file's text; every way reading can fail becomes a ConfigError, never a traceback."""
     try:
         return file.read_text(encoding="utf-8-sig")

@@ -3,19 +3,20 @@ that carries the same `job_guid` (or, failing that, from the job's status)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.formspec import FormField, FormSpec
 from workbench.core.redaction import Redactor
-from workbench.core.transport import tag
+from workbench.core.platforms.api import PlatformError, call_json
 from workbench.core.webhooks import Delivery, WebhookReceiver
 
-ENVIRONMENTS = {"sandbox": "https://sandbox.deck.co/api/v1", "live": "https://live.deck.co/api/v1"}
 FLOW = "deck"
+NO_WEBHOOK_JOBS = ("CloseConnection",)  # "No webhook is returned"
+MfaAnswerer = Callable[["JobOutcome"], Awaitable[str | None]]
 
 # What to do about each documented error code, in plain words.
 HINTS = {
@@ -30,18 +31,16 @@ HINTS = {
     "RATE_LIMIT_EXCEEDED": "Too many requests: wait a moment before submitting again.",
     "InvalidCredentials": "The source rejected the username or password: check them with the "
                           "customer (and that the account is not locked).",
+    "401": "Deck refused the keys: check the client id and secret, and the environment.",
+    "MfaCodeInvalid": "The answer to the security question was wrong: ask the customer again.",
+    "MfaTimeout": "Nobody answered the security question in time: run EnsureConnection again.",
+    "Timeout": "The source took too long: try again later.",
     "Unexpected": "The source failed on its side: try again; if it persists, contact Deck with "
                   "the job_guid.",
 }
 
 
-class DeckError(WorkbenchError):
-    """Deck refused a request; `code` is its error_code and `hint` says what to do."""
-
-    def __init__(self, message: str, *, code: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.code, self.status = code, status
-        self.hint = HINTS.get(code, "")
+DeckError = PlatformError
 
 
 @dataclass
@@ -65,7 +64,16 @@ class JobOutcome:
 
     @property
     def hint(self) -> str:
+        if self.kind == "no_webhook":
+            return ("No webhook arrived for this job: check that the webhook URL reaches this "
+                    "machine (a tunnel's public URL in Settings), then look at the job in Deck.")
+        if self.kind == "mfa":
+            return "The source asks a security question: answer it (POST /jobs/mfa/answer)."
         return HINTS.get(self.error_code, "")
+
+    @property
+    def ok(self) -> bool:
+        return self.kind in ("connected", "completed")
 
 
 class DeckClient:
@@ -75,7 +83,10 @@ class DeckClient:
                  redactor: Redactor) -> None:
         self._client = client
         self._base = base_url.rstrip("/")
+        self.redactor = redactor
         redactor.add_value(secret)
+        redactor.add_header("x-deck-secret")
+        redactor.add_key("answer")  # a security answer is a one-time secret
         self._headers = {"x-deck-client-id": client_id, "x-deck-secret": secret}
 
     async def check_keys(self) -> None:
@@ -101,19 +112,32 @@ class DeckClient:
 
     async def _call(self, method: str, path: str, step: str, **kwargs: Any) -> dict[str, Any]:
         headers = {**self._headers, **kwargs.pop("headers", {})}
-        response = await self._client.request(method, self._base + path, headers=headers,
-                                              extensions=tag(FLOW, step), **kwargs)
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if response.status_code >= 400 or not isinstance(data, dict):
-            body = data if isinstance(data, dict) else {}
-            code = str(body.get("error_code", ""))
-            message = str(body.get("error_message") or body.get("message")
-                          or f"Deck answered {response.status_code}")
-            raise DeckError(f"{step}: {message}", code=code, status=response.status_code)
+        data = await call_json(self._client, method, self._base + path, flow=FLOW, step=step,
+                               hints=HINTS, headers=headers, **kwargs)
+        if not isinstance(data, dict):
+            raise DeckError(f"{step}: Deck answered with {type(data).__name__}, not an object")
         return data
+
+
+async def run_job(deck: DeckClient, receiver: WebhookReceiver, job_code: str,
+                  job_input: Mapping[str, Any], timeout: float, *,
+                  answer_mfa: MfaAnswerer | None = None, sandbox_outcome: str = "") -> JobOutcome:
+    """Submit a job and follow it to its end. Security questions go to `answer_mfa`; without
+    one (or when it gives no answer) the run stops at the question."""
+    guid = await deck.submit(job_code, job_input, sandbox_outcome)
+    if job_code in NO_WEBHOOK_JOBS:
+        return JobOutcome("completed", guid, {"status": await deck.status(guid)})
+    seen = 0
+    while True:
+        outcome = await wait_for_job(receiver, deck, guid, timeout, after=seen)
+        deck.redactor.add_value(outcome.access_token or None)
+        seen += 1
+        if outcome.kind not in ("mfa", "mfa_invalid") or answer_mfa is None:
+            return outcome
+        answer = await answer_mfa(outcome)
+        if not answer:
+            return outcome
+        await deck.answer_mfa(guid, answer)
 
 
 async def wait_for_job(receiver: WebhookReceiver, deck: DeckClient, job_guid: str,
@@ -153,3 +177,29 @@ def _outcome(job_guid: str, delivery: Delivery) -> JobOutcome:
     if outcome.access_token:
         outcome.kind = "connected"
     return outcome
+
+
+def ensure_connection_form(source_guid: str = "", webhook_url: str = "") -> FormSpec:
+    """Every EnsureConnection input of Deck's headless guide, as a form."""
+    return FormSpec((
+        FormField("source_guid", "Source guid", required=True, default=source_guid,
+                  help="The source (bank, utility, portal) to log in to."),
+        FormField("username", "Username", help="The customer's login; empty for sources "
+                  "with no authentication."),
+        FormField("password", "Password", "secret", help="Not needed when an access_token "
+                  "from an earlier connection is given."),
+        FormField("external_id", "External id", help="Your own id for this customer."),
+        FormField("access_token", "Access token", "secret",
+                  help="From an earlier EnsureConnection: reconnects without the password."),
+        FormField("webhook_url", "Webhook URL", default=webhook_url,
+                  help="Where Deck sends the result; overrides the Dashboard's URL."),
+        FormField("account_id", "Account id", help="Picks one account when the credentials "
+                  "reach several."),
+    ))
+
+
+def job_input(values: Mapping[str, str]) -> dict[str, str]:
+    """EnsureConnection's input from the form: username and password always present (Deck
+    wants empty strings for sources with no auth), other empty fields left out."""
+    given = {k: v for k, v in values.items() if v.strip()}
+    return {"username": "", "password": "", **given}
