@@ -23,6 +23,8 @@ from workbench.core.config import (
     discover_connectors,
     load_connector,
 )
+from workbench.core.config.loader import read_connector
+from workbench.core.connector_files import is_platform_text, load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
 from workbench.core.formspec import form_spec
@@ -45,6 +47,10 @@ def _load_run(args: argparse.Namespace) -> tuple[LoadedConnector, dict[str, str]
 
 
 def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
+    if _is_platform_file(args.connector):
+        from workbench.cli_platforms import check_platform
+
+        return check_platform(args, redactor)
     prepared = _load_run(args)
     if prepared is None:
         return USAGE
@@ -128,12 +134,12 @@ def cmd_validate(args: argparse.Namespace, redactor: Redactor) -> int:
     failed = 0
     for path in _expand(args.paths):
         try:
-            loaded = load_connector(path)
+            loaded = load_file(path)
         except ConfigError as exc:
             failed += 1
             print(str(exc), file=sys.stderr)
         else:
-            print(f"ok    {path}  ({loaded.blueprint.connector.name})")
+            print(f"ok    {path}  ({loaded.name})")
     return USAGE if failed else PASSED
 
 
@@ -162,12 +168,17 @@ def cmd_demo(args: argparse.Namespace, redactor: Redactor) -> int:
         async with await start_sandbox() as sandbox:
             print(f"Sandbox listening on {sandbox.url}\n")
             for path in discover_connectors(bundled_connectors_dir() / "sandbox"):
-                loaded = load_connector(path)
-                log = EventLog(redactor=redactor)
-                result = await run_check(loaded.blueprint, {"sandbox_url": sandbox.url}, log)
-                print(f"== {loaded.blueprint.connector.name}  ({path.name})")
-                print(check_text(result, redactor) + "\n")
-                failures += not result.verdict.ok
+                loaded = load_file(path)
+                print(f"== {loaded.name}  ({path.name})")
+                if isinstance(loaded, LoadedConnector):
+                    log = EventLog(redactor=redactor)
+                    result = await run_check(loaded.blueprint, {"sandbox_url": sandbox.url}, log)
+                    print(check_text(result, redactor) + "\n")
+                    failures += not result.verdict.ok
+                else:
+                    from workbench.cli_platforms import demo_platform
+
+                    failures += not await demo_platform(loaded, sandbox.url, redactor)
         print(f"{failures} failed" if failures else "All sandbox connectors passed.")
         return FAILED if failures else PASSED
 
@@ -189,6 +200,13 @@ def resolve_connector(name: str) -> Path:
             return candidate
     known = ", ".join(c.stem for c in candidates)
     raise InputError(f"no connector file or bundled connector named {name!r} (bundled: {known})")
+
+
+def _is_platform_file(name: str) -> bool:
+    try:
+        return is_platform_text(read_connector(resolve_connector(name)))
+    except (InputError, ConfigError):
+        return False  # the usual loading reports it
 
 
 def _given_values(loaded: LoadedConnector, pairs: list[str]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.cli import FAILED, PASSED, USAGE, env_name
+from workbench.cli_commands import resolve_connector
 from workbench.core.config import bundled_connectors_dir
 from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError, InputError
@@ -27,6 +28,7 @@ from workbench.core.platforms.account import (
     deck_base_url,
 )
 from workbench.core.platforms.api import PlatformError
+from workbench.core.platforms.keys import check_keys
 from workbench.core.platforms.deck import (
     DeckClient,
     JobOutcome,
@@ -93,7 +95,7 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
 
 async def _job(args: argparse.Namespace, loaded: LoadedPlatform, keys: Mapping[str, str],
                given: dict[str, Any], log: EventLog) -> JobOutcome | PlatformError:
-    checks = [StandardWebhooks(keys.get("webhook_secret", "").split())]
+    checks = _checks(loaded.account, keys.get("webhook_secret", ""))
     async with await WebhookReceiver(log, checks).start(args.listen) as receiver, \
             create_client(log, _settings(args)) as client:
         if args.code == "EnsureConnection" or "webhook_url" in given:
@@ -160,7 +162,7 @@ def cmd_link(args: argparse.Namespace, redactor: Redactor) -> int:
 
 async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mapping[str, str],
                 body: dict[str, Any], log: EventLog) -> LinkResult:
-    checks = [StackOneSignature(keys.get("webhook_secret", "").split())]
+    checks = _checks(account, keys.get("webhook_secret", ""))
     async with await WebhookReceiver(log, checks).start(args.listen) as receiver, \
             create_client(log, _settings(args)) as client:
         stackone = StackOneClient(client, keys["base_url"], keys["api_key"], log.redactor)
@@ -182,14 +184,82 @@ def _show_link(session: ConnectSession, open_browser: bool) -> None:
           flush=True)
 
 
+def check_platform(args: argparse.Namespace, redactor: Redactor) -> int:
+    """`workbench check` on a platform account: do the keys work?"""
+    from workbench.cli_commands import _settings as check_settings
+
+    loaded = load_file(resolve_connector(args.connector))
+    assert isinstance(loaded, LoadedPlatform)
+    prepared = _prepare(args, loaded.platform)
+    if prepared is None:
+        return USAGE
+    log = EventLog(redactor=redactor)
+    verdict = asyncio.run(check_keys(loaded.account, prepared[1], log, check_settings(args)))
+    if args.json:
+        print(json.dumps({**verdict.to_dict(), "summary": redactor.text(verdict.summary),
+                          "connector": {"name": loaded.name, "path": str(loaded.path)}},
+                         indent=2))
+        return PASSED if verdict.ok else FAILED
+    print(f"Checking {loaded.name}  ({loaded.path})")
+    _print_timeline(log, redactor)
+    print(f"{'PASS' if verdict.ok else 'FAIL'} {verdict.outcome}: "
+          f"{redactor.text(verdict.summary)}")
+    if verdict.hint:
+        print(f"hint: {verdict.hint}")
+    return PASSED if verdict.ok else FAILED
+
+
+async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Redactor) -> bool:
+    """The whole flow against the sandbox: an EnsureConnection, or a link the demo's own
+    "customer" completes on the hosted page."""
+    from workbench.sandbox.customer import complete_link
+
+    account = loaded.account
+    log = EventLog(redactor=redactor)
+    async with await WebhookReceiver(log, _checks(account, account.webhook_secret)).start() \
+            as receiver, create_client(log) as http:
+        if isinstance(account, DeckAccount):
+            deck = DeckClient(http, sandbox_url + "/deck/api/v1", account.client_id,
+                              account.secret, log.redactor)
+            body = job_input({"source_guid": account.source_guid, "username": "demo",
+                              "password": "demo", "webhook_url": receiver.url + "/deck"})
+            try:
+                outcome: JobOutcome | LinkResult = await run_job(
+                    deck, receiver, "EnsureConnection", body, 10)
+            except PlatformError as exc:
+                _print_timeline(log, redactor)
+                _print_platform_error(exc, redactor, False)
+                return False
+            _print_timeline(log, redactor)
+            _print_job(outcome, redactor, False)
+        else:
+            stackone = StackOneClient(http, sandbox_url + "/stackone", account.api_key,
+                                      log.redactor)
+            pending: list[asyncio.Task[Any]] = []
+            outcome = await link_and_verify(
+                stackone, receiver, {"origin_owner_id": "demo-customer",
+                                     "origin_owner_name": "Demo customer"}, 10,
+                lambda s: pending.append(asyncio.ensure_future(complete_link(s.auth_link_url))),
+                unified_path=account.unified_check, register_webhook=receiver.url + "/stackone")
+            await asyncio.gather(*pending, return_exceptions=True)
+            _print_timeline(log, redactor)
+            _print_link(outcome, redactor, False)
+    print()
+    return outcome.ok
+
+
+def _checks(account: DeckAccount | StackOneAccount, secrets: str) -> list[Any]:
+    if isinstance(account, DeckAccount):
+        return [StandardWebhooks(secrets.split())]
+    return [StackOneSignature(secrets.split())]
+
+
 # -- loading and values ---------------------------------------------------------------------
 
 
 def _prepare(args: argparse.Namespace, platform: str
              ) -> tuple[LoadedPlatform, dict[str, str]] | None:
     """The platform account and its key values (file defaults, WB_* env, --set)."""
-    from workbench.cli_commands import resolve_connector
-
     try:
         loaded = load_file(resolve_connector(args.connector))
         if not isinstance(loaded, LoadedPlatform) or loaded.platform != platform:

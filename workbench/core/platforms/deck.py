@@ -10,8 +10,8 @@ from typing import Any, Literal
 import httpx
 
 from workbench.core.formspec import FormField, FormSpec
-from workbench.core.redaction import Redactor
 from workbench.core.platforms.api import PlatformError, call_json
+from workbench.core.redaction import Redactor
 from workbench.core.webhooks import Delivery, WebhookReceiver
 
 FLOW = "deck"
