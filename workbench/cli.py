@@ -102,6 +102,7 @@ def _network_arguments(parser: argparse.ArgumentParser, timeout: str = "--timeou
 
 
 def _listen_port(text: str) -> int:
+    """PORT or 127.0.0.1:PORT; any other host is refused (the receiver is loopback-only)."""
     host, _sep, port = text.rpartition(":")
     if host not in ("", "127.0.0.1", "localhost"):
         raise argparse.ArgumentTypeError("the receiver listens on 127.0.0.1 only; for webhooks "

@@ -58,3 +58,13 @@ def test_shipped_connectors_point_editors_at_the_schema() -> None:
     for path in sorted(bundled_connectors_dir().glob("*.yaml")):
         first_line = path.read_text(encoding="utf-8").splitlines()[0]
         assert first_line == f"# yaml-language-server: $schema={SCHEMA_FILENAME}", path.name
+
+
+def test_the_committed_platform_schema_file_is_current() -> None:
+    from workbench.core.config.schema import PLATFORM_SCHEMA_FILENAME, platform_schema
+
+    committed = bundled_connectors_dir() / PLATFORM_SCHEMA_FILENAME
+    assert committed.read_text(encoding="utf-8") == render_schema(platform_schema()), (
+        f"{PLATFORM_SCHEMA_FILENAME} is stale; regenerate it with {REGENERATE}")
+    assert {s["$ref"].rsplit("/", 1)[1] for s in platform_schema()["anyOf"]} == {
+        "DeckAccount", "StackOneAccount"}

@@ -11,7 +11,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from workbench.core.config import bundled_connectors_dir, discover_connectors, load_connector
+from workbench.core.config import bundled_connectors_dir, discover_connectors
+from workbench.core.connector_files import load_file
 from workbench.qt.library_model import DETAIL_ROLE
 from workbench.qt.library_pane import LibraryPane
 from workbench.qt.theme import accent
@@ -64,7 +65,7 @@ def click_name(qtbot: Any, pane: LibraryPane, name: str) -> None:
 
 def test_bundled_connectors_are_listed_and_searchable(qtbot: Any, pane: LibraryPane) -> None:
     pane.load_bundled()
-    expected = {load_connector(p).name for p in discover_connectors(bundled_connectors_dir())}
+    expected = {load_file(p).name for p in discover_connectors(bundled_connectors_dir())}
     assert expected <= set(shown_names(pane))
     qtbot.keyClicks(pane.search, "sandbox")
     qtbot.waitUntil(lambda: bool(shown_names(pane))

@@ -50,6 +50,7 @@ class FormField:
     default: str = ""
     help: str = ""
     options: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()  # offered in an editable list; any value is allowed
 
     @property
     def secret(self) -> bool:

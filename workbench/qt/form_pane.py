@@ -117,9 +117,11 @@ class ConnectorForm(QScrollArea):
             editor = QCheckBox()
             editor.setChecked(value.strip().lower() == "true")
             editor.toggled.connect(lambda _on, n=f.name: self.sig_edited.emit(n))
-        elif f.options:
+        elif f.options or f.suggestions:
             editor = QComboBox()
-            editor.addItems(([""] if not f.required else []) + list(f.options))
+            editor.setEditable(bool(f.suggestions))
+            editor.addItems(([""] if not f.required and f.options else [])
+                            + list(f.options or f.suggestions))
             editor.setCurrentText(value)
             editor.currentTextChanged.connect(lambda _t, n=f.name: self.sig_edited.emit(n))
         else:

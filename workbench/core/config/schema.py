@@ -17,6 +17,8 @@ from workbench.core.config.model import Blueprint
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:connection-workbench:schema:connector"
 SCHEMA_FILENAME = "connector.schema.json"
+PLATFORM_SCHEMA_ID = "urn:connection-workbench:schema:platform"
+PLATFORM_SCHEMA_FILENAME = "platform.schema.json"
 
 
 def connector_schema() -> dict[str, Any]:
@@ -36,15 +38,31 @@ def connector_schema() -> dict[str, Any]:
     }
 
 
-def render_schema() -> str:
-    """The schema as the committed file holds it: 2-space indent, trailing newline."""
-    return json.dumps(connector_schema(), indent=2, ensure_ascii=False) + "\n"
+def platform_schema() -> dict[str, Any]:
+    """JSON Schema of a platform account file (Deck or StackOne)."""
+    from pydantic import TypeAdapter
+
+    from workbench.core.platforms.account import DeckAccount, StackOneAccount
+
+    body = TypeAdapter(DeckAccount | StackOneAccount).json_schema(mode="validation")
+    return {"$schema": SCHEMA_DIALECT, "$id": PLATFORM_SCHEMA_ID,
+            "title": "Platform account",
+            "description": "A Deck or StackOne account as Connection Workbench reads it.",
+            **body}
+
+
+def render_schema(schema: dict[str, Any] | None = None) -> str:
+    """A schema as the committed file holds it: 2-space indent, trailing newline."""
+    return json.dumps(schema or connector_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def write_schema(path: str | os.PathLike[str]) -> Path:
-    """Write the schema to `path` (a file, or a folder to hold connector.schema.json)."""
+    """Write the schemas to `path` (a file, or a folder to hold connector.schema.json and
+    platform.schema.json)."""
     target = Path(path)
     if target.is_dir():
+        (target / PLATFORM_SCHEMA_FILENAME).write_text(render_schema(platform_schema()),
+                                                      encoding="utf-8")
         target = target / SCHEMA_FILENAME
     target.write_text(render_schema(), encoding="utf-8")
     return target
