@@ -28,7 +28,6 @@ from workbench.core.platforms.account import (
     deck_base_url,
 )
 from workbench.core.platforms.api import PlatformError
-from workbench.core.platforms.keys import check_keys
 from workbench.core.platforms.deck import (
     DeckClient,
     JobOutcome,
@@ -36,6 +35,7 @@ from workbench.core.platforms.deck import (
     job_input,
     run_job,
 )
+from workbench.core.platforms.keys import check_keys
 from workbench.core.platforms.stackone import (
     ConnectSession,
     LinkResult,
