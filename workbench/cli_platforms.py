@@ -224,28 +224,29 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
             body = job_input({"source_guid": account.source_guid, "username": "demo",
                               "password": "demo", "webhook_url": receiver.url + "/deck"})
             try:
-                outcome: JobOutcome | LinkResult = await run_job(
-                    deck, receiver, "EnsureConnection", body, 10)
+                job = await run_job(deck, receiver, "EnsureConnection", body, 10)
             except PlatformError as exc:
                 _print_timeline(log, redactor)
                 _print_platform_error(exc, redactor, False)
                 return False
             _print_timeline(log, redactor)
-            _print_job(outcome, redactor, False)
+            _print_job(job, redactor, False)
+            print()
+            return job.ok
         else:
             stackone = StackOneClient(http, sandbox_url + "/stackone", account.api_key,
                                       log.redactor)
             pending: list[asyncio.Task[Any]] = []
-            outcome = await link_and_verify(
+            link = await link_and_verify(
                 stackone, receiver, {"origin_owner_id": "demo-customer",
                                      "origin_owner_name": "Demo customer"}, 10,
                 lambda s: pending.append(asyncio.ensure_future(complete_link(s.auth_link_url))),
                 unified_path=account.unified_check, register_webhook=receiver.url + "/stackone")
             await asyncio.gather(*pending, return_exceptions=True)
             _print_timeline(log, redactor)
-            _print_link(outcome, redactor, False)
-    print()
-    return outcome.ok
+            _print_link(link, redactor, False)
+            print()
+            return link.ok
 
 
 def _checks(account: DeckAccount | StackOneAccount, secrets: str) -> list[Any]:

@@ -48,5 +48,6 @@ async def check_keys(account: PlatformAccount, values: Mapping[str, str], log: E
 def _outcome(status: int | None) -> Outcome:
     if status is None:
         return "network"
-    return {401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}.get(
-        status, "server_error" if status >= 500 else "bad_request")
+    known: dict[int, Outcome] = {401: "unauthorized", 403: "forbidden", 404: "not_found",
+                                 429: "rate_limited"}
+    return known.get(status, "server_error" if status >= 500 else "bad_request")
