@@ -35,7 +35,7 @@ from workbench.core.platforms.deck import (
     job_input,
     run_job,
 )
-from workbench.core.platforms.keys import check_keys
+from workbench.core.platforms.keys import check_keys, webhook_checks
 from workbench.core.platforms.stackone import (
     ConnectSession,
     LinkResult,
@@ -48,7 +48,7 @@ from workbench.core.redaction import Redactor
 from workbench.core.report import timeline_line
 from workbench.core.secrets import SecretStore
 from workbench.core.transport import TransportSettings, create_client
-from workbench.core.webhooks import StackOneSignature, StandardWebhooks, WebhookReceiver
+from workbench.core.webhooks import WebhookReceiver
 
 ACCESS_TOKEN = "access_token"
 
@@ -95,7 +95,7 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
 
 async def _job(args: argparse.Namespace, loaded: LoadedPlatform, keys: Mapping[str, str],
                given: dict[str, Any], log: EventLog) -> JobOutcome | PlatformError:
-    checks = _checks(loaded.account, keys.get("webhook_secret", ""))
+    checks = webhook_checks(loaded.account, keys.get("webhook_secret", ""))
     async with await WebhookReceiver(log, checks).start(args.listen) as receiver, \
             create_client(log, _settings(args)) as client:
         if args.code == "EnsureConnection" or "webhook_url" in given:
@@ -162,7 +162,7 @@ def cmd_link(args: argparse.Namespace, redactor: Redactor) -> int:
 
 async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mapping[str, str],
                 body: dict[str, Any], log: EventLog) -> LinkResult:
-    checks = _checks(account, keys.get("webhook_secret", ""))
+    checks = webhook_checks(account, keys.get("webhook_secret", ""))
     async with await WebhookReceiver(log, checks).start(args.listen) as receiver, \
             create_client(log, _settings(args)) as client:
         stackone = StackOneClient(client, keys["base_url"], keys["api_key"], log.redactor)
@@ -216,7 +216,7 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
 
     account = loaded.account
     log = EventLog(redactor=redactor)
-    async with await WebhookReceiver(log, _checks(account, account.webhook_secret)).start() \
+    async with await WebhookReceiver(log, webhook_checks(account, account.webhook_secret)).start() \
             as receiver, create_client(log) as http:
         if isinstance(account, DeckAccount):
             deck = DeckClient(http, sandbox_url + "/deck/api/v1", account.client_id,
@@ -247,12 +247,6 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
             _print_link(link, redactor, False)
             print()
             return link.ok
-
-
-def _checks(account: DeckAccount | StackOneAccount, secrets: str) -> list[Any]:
-    if isinstance(account, DeckAccount):
-        return [StandardWebhooks(secrets.split())]
-    return [StackOneSignature(secrets.split())]
 
 
 # -- loading and values ---------------------------------------------------------------------

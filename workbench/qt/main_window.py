@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QSplitter,
+    QStackedWidget,
     QWidget,
 )
 
@@ -27,10 +28,12 @@ if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
     from workbench.core.events import EventLog
+    from workbench.core.library import LibraryEntry
     from workbench.qt.check_controller import CheckController
     from workbench.qt.connection_pane import ConnectionPane
     from workbench.qt.library_pane import LibraryPane
     from workbench.qt.log_pane import LogPane
+    from workbench.qt.platform_pane import PlatformPane
     from workbench.qt.sandbox_control import SandboxControl
     from workbench.qt.session import ConnectorSession
     from workbench.qt.token_view import TokenView
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         from workbench.qt.connection_pane import ConnectionPane
         from workbench.qt.library_pane import LibraryPane
         from workbench.qt.log_pane import LogPane
+        from workbench.qt.platform_pane import PlatformPane
         from workbench.qt.sandbox_control import SandboxControl
         from workbench.qt.session import ConnectorSession
         from workbench.qt.token_view import TokenView
@@ -89,10 +93,16 @@ class MainWindow(QMainWindow):
         self.statusBar().insertPermanentWidget(0, self.webhooks)
         self.session: ConnectorSession = ConnectorSession(
             self.connection, self.token_view, self.checks, self.log, self._keyring_backend, self)
+        self.platform: PlatformPane = PlatformPane(
+            self.log, self.session.values, self.preferences.transport_settings,
+            self.webhooks.receiver, lambda: self.webhooks.webhook_url)
+        self._centre = QStackedWidget()
+        self._centre.addWidget(self.connection)
+        self._centre.addWidget(self.platform)
 
         self._top = QSplitter(Qt.Orientation.Horizontal)
         self._top.addWidget(self.library)
-        self._top.addWidget(self.connection)
+        self._top.addWidget(self._centre)
         self._top.addWidget(self.token_view)
         self._top.setStretchFactor(1, 1)
         self._top.setSizes([330, 600, 340])
@@ -105,8 +115,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self._main)
 
         self._build_menus()
-        self.library.sig_connector_selected.connect(self.session.show_entry)
-        self.library.sig_connector_reloaded.connect(self.session.reload_entry)
+        self.library.sig_connector_selected.connect(self._on_library_connector_selected)
+        self.library.sig_connector_reloaded.connect(self._on_library_connector_reloaded)
         self.preferences.sig_changed.connect(self._on_preferences_changed)
         self.sandbox.sig_state_changed.connect(self._on_sandbox_state_changed)
         self.session.sig_keychain_changed.connect(self._keychain_label.setText)
@@ -164,9 +174,9 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         connection = bar.addMenu("&Connection")
-        self.test_action = self._action(connection, "&Test connection", self.session.test,
+        self.test_action = self._action(connection, "&Test connection", self._on_test,
                                         "F5", "Ctrl+R")
-        self.cancel_action = self._action(connection, "&Cancel", self.checks.cancel, "Esc")
+        self.cancel_action = self._action(connection, "&Cancel", self._on_cancel, "Esc")
         self._action(connection, "&Renew token", self.session.renew)
         self._action(connection, "&Forget saved values…", self.session.forget)
 
@@ -256,13 +266,44 @@ class MainWindow(QMainWindow):
         settings.setValue("window/main", self._main.saveState())
         settings.setValue("window/log", self.log_pane.save_state())
 
+    # -- one centre for connectors, another for platform accounts ------------------------------
+
+    def _on_library_connector_selected(self, entry: LibraryEntry) -> None:
+        if entry.platform is not None:
+            self.session.save_now()
+            self._centre.setCurrentWidget(self.platform)
+            self.platform.show_entry(entry)
+            return
+        self.platform.save_now()
+        self._centre.setCurrentWidget(self.connection)
+        self.session.show_entry(entry)
+
+    def _on_library_connector_reloaded(self, entry: LibraryEntry) -> None:
+        shown = self.platform.entry
+        if shown is not None and entry.path == shown.path and entry.platform is not None:
+            self.platform.show_entry(entry)
+        else:
+            self.session.reload_entry(entry)
+
+    def _on_test(self) -> None:
+        if self._centre.currentWidget() is self.platform:
+            self.platform.check()
+        else:
+            self.session.test()
+
+    def _on_cancel(self) -> None:
+        self.checks.cancel()
+        self.platform.runner.cancel()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         if self.ready:
             from workbench.qt.aio import spawn
 
             self.session.save_now()
+            self.platform.save_now()
             self.checks.cancel()
+            self.platform.runner.cancel()
             # Free the ports now: a closed window (in tests, several) must not keep listening.
             spawn(self.sandbox.stop())
             spawn(self.webhooks.stop())

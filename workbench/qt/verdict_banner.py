@@ -96,6 +96,10 @@ class VerdictBanner(QFrame):
             warnings = "Warnings:\n" + warnings
         self._show(kind, verdict.summary, details, verdict.hint, warnings)
 
+    def show_result(self, ok: bool, summary: str, hint: str = "", details: str = "") -> None:
+        """A run that is not a connection check (a job, a link): passed or failed."""
+        self._show("ok" if ok else "fail", summary, details, hint)
+
     def show_busy(self, text: str) -> None:
         """Neutral, with a moving progress bar: something is under way (e.g. "Checking…")."""
         self._show("busy", text)

@@ -3,6 +3,7 @@ button. Deliveries land in the log as `webhook` events."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
@@ -59,6 +60,8 @@ class WebhookControl(QWidget):
 
     async def stop(self) -> None:
         await self.receiver.close()
+        if not shiboken6.isValid(self.label):
+            return  # the window closed and took this widget with it
         self.label.setText("Webhooks: off")
         self.copy.setEnabled(False)
         self.sig_state_changed.emit("")

@@ -38,6 +38,8 @@ class DeckState:
     jobs: dict[str, Job] = field(default_factory=dict)
     connections: set[str] = field(default_factory=set)  # source_guid + username with a connection
     tokens: dict[str, str] = field(default_factory=dict)  # access_token → connection key
+    # Deck keeps the webhook URL a connection was opened with for its later jobs.
+    webhooks: dict[str, str] = field(default_factory=dict)  # access_token → webhook_url
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -80,10 +82,13 @@ async def _submit(request: web.Request) -> web.Response:
         if token not in state.tokens:
             return _error(400, "INVALID_ACCESS_TOKEN", "The access_token is not a live "
                           "connection.")
-        if code == "CloseConnection":
+        job = _new_job(state, code, {"webhook_url": state.webhooks.get(token, ""), **given})
+        if code == "CloseConnection":  # closes at once, and Deck sends no webhook for it
             state.connections.discard(state.tokens.pop(token))
-        job = _new_job(state, code, given)
-        job.status = "Completed"
+            state.webhooks.pop(token, None)
+            job.status = "Completed"
+        else:
+            _later(state, _run_job(job, request.headers.get("x-deck-sandbox", "")))
         return web.json_response({"job_guid": job.guid, "job_code": code}, status=202)
     if not given.get("source_guid"):
         return _error(400, "INVALID_INPUT", "source_guid is required.")
@@ -123,10 +128,30 @@ async def _run_ensure(state: DeckState, job: Job, key: str, outcome: str) -> Non
                          "webhook_code": "EnsureConnection"})
 
 
+async def _run_job(job: Job, simulation: str) -> None:
+    """Any job but EnsureConnection/CloseConnection: a small output, or the simulated failure."""
+    await asyncio.sleep(0.05)
+    if simulation == "job-failed":
+        job.status = "Failed"
+        output: dict[str, Any] = {"success": False, "error_category": "JobFailed",
+                                  "message": "The source could not complete the job."}
+        await _deliver(job, {"output": output, "webhook_code": job.code})
+        return
+    if simulation.startswith("error-"):
+        job.status = "Failed"
+        code = "".join(part.title() for part in simulation.removeprefix("error-").split("-"))
+        await _deliver(job, {"error": {"error_code": code, "error_message": f"Simulated {code}."},
+                             "webhook_code": job.code})
+        return
+    job.status, job.output = "Completed", {"success": True, "items": [], "job_code": job.code}
+    await _deliver(job, {"output": job.output, "webhook_code": job.code})
+
+
 async def _connect(state: DeckState, job: Job, key: str) -> None:
     token = f"access-sandbox-{uuid.uuid4()}"
     state.connections.add(key)
     state.tokens[token] = key
+    state.webhooks[token] = str(job.input.get("webhook_url") or "")
     job.status, job.output = "Completed", {"access_token": token}
     await _deliver(job, {"output": {"access_token": token}, "webhook_code": "EnsureConnection"})
 

@@ -35,6 +35,8 @@ HINTS = {
     "MfaCodeInvalid": "The answer to the security question was wrong: ask the customer again.",
     "MfaTimeout": "Nobody answered the security question in time: run EnsureConnection again.",
     "Timeout": "The source took too long: try again later.",
+    "JobFailed": "The job ran but the source could not complete it: the message says why; "
+                 "try again, or check the input.",
     "Unexpected": "The source failed on its side: try again; if it persists, contact Deck with "
                   "the job_guid.",
 }
@@ -60,7 +62,11 @@ class JobOutcome:
     @property
     def error_code(self) -> str:
         error = self.payload.get("error")
-        return str(error.get("error_code", "")) if isinstance(error, dict) else ""
+        if isinstance(error, dict):
+            return str(error.get("error_code", ""))
+        output = self.payload.get("output")
+        failed = isinstance(output, dict) and output.get("success") is False
+        return str(output.get("error_category", "JobFailed")) if failed else ""  # type: ignore[union-attr]
 
     @property
     def hint(self) -> str:
@@ -171,9 +177,10 @@ def _outcome(job_guid: str, delivery: Delivery) -> JobOutcome:
         return JobOutcome("mfa", job_guid, payload, delivery)
     if code == "MfaQuestionInvalidAnswer":
         return JobOutcome("mfa_invalid", job_guid, payload, delivery)
-    if isinstance(payload.get("error"), dict):
-        return JobOutcome("failed", job_guid, payload, delivery)
     outcome = JobOutcome("completed", job_guid, payload, delivery)
+    if outcome.error_code:
+        outcome.kind = "failed"
+        return outcome
     if outcome.access_token:
         outcome.kind = "connected"
     return outcome

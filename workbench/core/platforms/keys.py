@@ -13,8 +13,17 @@ from workbench.core.platforms.deck import DeckClient
 from workbench.core.platforms.stackone import StackOneClient
 from workbench.core.transport import TransportSettings, create_client
 from workbench.core.verdict import Outcome, Verdict
+from workbench.core.webhooks import StackOneSignature, StandardWebhooks
+from workbench.core.webhooks.signatures import SignatureCheck
 
 PlatformClient = DeckClient | StackOneClient
+
+
+def webhook_checks(account: PlatformAccount, secrets: str) -> list[SignatureCheck]:
+    """How this platform signs webhooks, with the secrets given (space-separated: rotation)."""
+    if isinstance(account, DeckAccount):
+        return [StandardWebhooks(secrets.split())]
+    return [StackOneSignature(secrets.split())]
 
 
 def platform_client(account: PlatformAccount, values: Mapping[str, str],

@@ -1,0 +1,218 @@
+"""The centre of the window for a platform account (Deck, StackOne): its keys, Check keys, and
+the platform's own panel (jobs, or connect sessions). One run at a time, cancellable."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.events import EventLog
+from workbench.core.library import LibraryEntry
+from workbench.core.platforms.account import LoadedPlatform
+from workbench.core.platforms.keys import check_keys, webhook_checks
+from workbench.core.transport import TransportSettings
+from workbench.core.webhooks import WebhookReceiver
+from workbench.qt.aio import spawn
+from workbench.qt.connector_values import ConnectorValues
+from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.verdict_banner import VerdictBanner
+
+SAVE_DELAY_MS = 800
+
+
+class PlatformRunner(QObject):
+    """Runs one coroutine at a time on the Qt loop; ends every run, even a crashed one."""
+
+    sig_busy_changed = Signal(bool)
+    """True while a run is in flight."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def run(self, coro: Coroutine[Any, Any, None], on_error: Callable[[BaseException], None]
+            ) -> bool:
+        """Start `coro` unless a run is in flight; `on_error` hears a crash (not a cancel)."""
+        if self.busy:
+            coro.close()
+            return False
+        self._task = spawn(coro)
+        self._task.add_done_callback(lambda task: self._on_task_done(task, on_error))
+        self.sig_busy_changed.emit(True)
+        return True
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _on_task_done(self, task: asyncio.Task[None],
+                      on_error: Callable[[BaseException], None]) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window closed while the run was in flight
+        if not task.cancelled() and task.exception() is not None:
+            on_error(task.exception())  # type: ignore[arg-type]
+        self.sig_busy_changed.emit(False)
+
+
+class PlatformPane(QWidget):
+    """Keys form, Check keys / Cancel, banner, and the Deck or StackOne panel below."""
+
+    def __init__(self, log: EventLog, values: ConnectorValues,
+                 settings: Callable[[], TransportSettings], receiver: WebhookReceiver,
+                 webhook_url: Callable[[], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from workbench.qt.deck_panel import DeckPanel
+        from workbench.qt.stackone_panel import StackOnePanel
+
+        self.log, self.values, self.settings = log, values, settings
+        self.receiver, self.webhook_url = receiver, webhook_url
+        self.runner = PlatformRunner(self)
+        self.entry: LibraryEntry | None = None
+        self.title = QLabel()
+        self.title.setObjectName("platformTitle")
+        self.title.setWordWrap(True)
+        self.keys = ConnectorForm()
+        self.keys.setObjectName("platformKeys")
+        self.check_button = QPushButton("Check keys")
+        self.check_button.setObjectName("checkKeys")
+        self.check_button.setToolTip("Ask the platform whether it accepts these keys (F5)")
+        self.check_button.clicked.connect(self.check)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelPlatformRun")
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.cancel_button.hide()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.banner = VerdictBanner()
+        self.deck = DeckPanel(self)
+        self.stackone = StackOnePanel(self)
+        self.panels = QStackedWidget()
+        self.panels.addWidget(self.deck)
+        self.panels.addWidget(self.stackone)
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.check_button)
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.progress)
+        actions.addStretch(1)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.title)
+        top_layout.addWidget(self.keys, 1)
+        top_layout.addLayout(actions)
+        top_layout.addWidget(self.banner)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(self.panels)
+        split.setStretchFactor(1, 2)
+        split.setSizes([260, 420])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(split)
+        self.runner.sig_busy_changed.connect(self._on_runner_busy_changed)
+
+    @property
+    def platform(self) -> LoadedPlatform | None:
+        return self.entry.platform if self.entry else None
+
+    def show_entry(self, entry: LibraryEntry) -> None:
+        """Show a platform account: saved keys (keychain), else the file's values."""
+        if self.entry is not None and self.entry.platform is not None:
+            self.save_now()
+        self.entry = entry
+        assert entry.platform is not None
+        account = entry.platform.account
+        self.title.setText(f"<b>{account.name}</b><br>{account.description}")
+        self.banner.clear()
+        self.keys.set_spec(entry.platform.form, entry.platform.form.with_defaults({}),
+                           "Deck account" if account.platform == "deck" else "StackOne account")
+        self.panels.setCurrentWidget(self.deck if account.platform == "deck" else self.stackone)
+        panel = self.deck if account.platform == "deck" else self.stackone
+        panel.show_account(entry)
+        spawn(self._load_saved(entry))
+
+    async def _load_saved(self, entry: LibraryEntry) -> None:
+        assert entry.platform is not None
+        form = entry.platform.form
+        saved = await self.values.load(entry.connector_id, form)
+        if self.entry is entry:
+            for name, value in saved.items():
+                self.keys.set_value(name, value)
+
+    def save_now(self) -> None:
+        entry = self.entry
+        if entry is None or entry.platform is None:
+            return
+        spawn(self.values.save(entry.connector_id, entry.platform.form, self.keys.values()))
+        (self.deck if entry.platform.platform == "deck" else self.stackone).save_now()
+
+    def key_values(self) -> dict[str, str] | None:
+        """The keys, or None (problems shown beside the fields) when some are missing."""
+        if self.platform is None:
+            return None
+        values = self.keys.values()
+        problems = self.platform.form.problems(values)
+        self.keys.show_problems(problems)
+        if problems:
+            self.banner.show_result(False, "Fill in the account's keys first.",
+                                    "The fields marked above are required.")
+            return None
+        return values
+
+    def arm_receiver(self, values: Mapping[str, str]) -> None:
+        """Verify incoming webhooks the way this platform signs them."""
+        if self.platform is not None:
+            self.receiver.checks = webhook_checks(self.platform.account,
+                                                  values.get("webhook_secret", ""))
+
+    def run(self, coro: Coroutine[Any, Any, None], doing: str) -> None:
+        if self.runner.run(coro, self._on_run_crashed):
+            self.banner.show_busy(doing)
+
+    def check(self) -> None:
+        values = self.key_values()
+        if values is None or self.platform is None:
+            return
+        self.save_now()
+        self.run(self._check(self.platform, values), "Checking the keys…")
+
+    async def _check(self, platform: LoadedPlatform, values: Mapping[str, str]) -> None:
+        verdict = await check_keys(platform.account, values, self.log, self.settings())
+        self.banner.show_verdict(verdict)
+
+    def _on_run_crashed(self, error: BaseException) -> None:
+        self.banner.show_result(False, f"Internal error: {type(error).__name__}",
+                                "This is a bug in Connection Workbench; the log has the "
+                                "requests made so far.")
+
+    def _on_runner_busy_changed(self, busy: bool) -> None:
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        self.check_button.setEnabled(not busy)
+        self.keys.set_busy(busy)
+        self.deck.set_busy(busy)
+        self.stackone.set_busy(busy)
+        if not busy and self.banner.kind == "busy":
+            self.banner.show_message("Cancelled.", "info")

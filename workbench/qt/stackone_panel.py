@@ -1,0 +1,185 @@
+"""StackOne in the app: a connect session with every field, the auth link to copy or open, the
+wait for `account.created` (or the account list), and the account's verification."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.library import LibraryEntry
+from workbench.core.platforms.account import StackOneAccount
+from workbench.core.platforms.keys import platform_client
+from workbench.core.platforms.stackone import (
+    ConnectSession,
+    LinkResult,
+    StackOneClient,
+    connect_session_form,
+    link_and_verify,
+    session_request,
+)
+from workbench.core.transport import create_client
+from workbench.qt.aio import spawn
+from workbench.qt.form_pane import ConnectorForm
+
+if TYPE_CHECKING:
+    from workbench.qt.platform_pane import PlatformPane
+
+
+class StackOnePanel(QWidget):
+    """Create link → hand it to the customer → account linked → account verified."""
+
+    def __init__(self, pane: PlatformPane) -> None:
+        super().__init__()
+        self._pane = pane
+        self._entry: LibraryEntry | None = None
+        self.form = ConnectorForm()
+        self.form.setObjectName("sessionForm")
+        self.create_button = QPushButton("Create link")
+        self.create_button.setObjectName("createLink")
+        self.create_button.setToolTip("Create a connect session and wait for the customer")
+        self.create_button.clicked.connect(self.create_link)
+        self.link = QLineEdit()
+        self.link.setObjectName("authLink")
+        self.link.setReadOnly(True)
+        self.link.setPlaceholderText("The auth link appears here")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setObjectName("copyLink")
+        self.copy_button.clicked.connect(
+            lambda: QGuiApplication.clipboard().setText(self.link.text()))
+        self.open_button = QPushButton("Open in browser")
+        self.open_button.setObjectName("openLink")
+        self.open_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl(self.link.text())))
+        self.account = QLabel()
+        self.account.setObjectName("linkedAccount")
+        self.account.setWordWrap(True)
+
+        box = QGroupBox("Connect session")
+        box_layout = QVBoxLayout(box)
+        box_layout.addWidget(self.form, 1)
+        box_layout.addWidget(self.create_button)
+        link_row = QHBoxLayout()
+        link_row.addWidget(QLabel("Auth link"))
+        link_row.addWidget(self.link, 1)
+        link_row.addWidget(self.copy_button)
+        link_row.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(box, 1)
+        layout.addLayout(link_row)
+        layout.addWidget(self.account)
+        self._set_link("")
+
+    @property
+    def _id(self) -> str:
+        return (self._entry.connector_id if self._entry else "") + "#connect_session"
+
+    def show_account(self, entry: LibraryEntry) -> None:
+        assert entry.platform is not None and isinstance(entry.platform.account, StackOneAccount)
+        self._entry = entry
+        account = entry.platform.account
+        spec = connect_session_form(account.origin_owner_id, account.origin_owner_name,
+                                    tuple(account.categories))
+        self.form.set_spec(spec, spec.with_defaults({}), "Session")
+        self._set_link("")
+        self.account.clear()
+        spawn(self._load_saved(entry))
+
+    async def _load_saved(self, entry: LibraryEntry) -> None:
+        saved = await self._pane.values.load(self._id, self.form.spec)
+        if self._entry is entry:
+            for name, value in saved.items():
+                self.form.set_value(name, value)
+
+    def save_now(self) -> None:
+        if self._entry is not None:
+            spawn(self._pane.values.save(self._id, self.form.spec, self.form.values()))
+
+    def set_busy(self, busy: bool) -> None:
+        self.form.setEnabled(not busy)
+        self.create_button.setEnabled(not busy)
+
+    def _set_link(self, url: str) -> None:
+        self.link.setText(url)
+        self.copy_button.setEnabled(bool(url))
+        self.open_button.setEnabled(bool(url))
+
+    def create_link(self) -> None:
+        keys = self._pane.key_values()
+        if keys is None:
+            return
+        values = self.form.values()
+        problems = self.form.spec.problems(values)
+        try:
+            body = session_request(values) if not problems else {}
+        except ValueError as exc:
+            problems = {_field_of(str(exc)): str(exc)}
+        self.form.show_problems(problems)
+        if problems:
+            self._pane.banner.show_result(False, "The connect session needs the fields marked.")
+            return
+        self._pane.arm_receiver(keys)
+        self._pane.save_now()
+        self._set_link("")
+        self.account.clear()
+        self._pane.run(self._link(keys, body), "Creating the connect session…")
+
+    async def _link(self, keys: Mapping[str, str], body: dict[str, Any]) -> None:
+        pane = self._pane
+        assert pane.platform is not None and isinstance(pane.platform.account, StackOneAccount)
+        account = pane.platform.account
+        target = pane.webhook_url()
+        async with create_client(pane.log, pane.settings()) as http:
+            client = platform_client(account, keys, http, pane.log)
+            assert isinstance(client, StackOneClient)
+            try:
+                result = await link_and_verify(
+                    client, pane.receiver, body, float(body.get("expires_in", 1800)),
+                    self._on_session, unified_path=account.unified_check,
+                    register_webhook=target + "/stackone" if account.register_webhook else "")
+            except TimeoutError as exc:
+                pane.banner.show_result(False, str(exc).capitalize() + ".",
+                                        "The link has expired: create a new one.")
+                return
+        self._show(result, account.unified_check)
+
+    def _on_session(self, session: ConnectSession) -> None:
+        self._set_link(session.auth_link_url)
+        self._pane.banner.show_busy("Send the link to the customer; waiting for "
+                                    "account.created (and polling the account list)…")
+
+    def _show(self, result: LinkResult, unified: str) -> None:
+        linked, account, error = result.linked, result.account or {}, result.error
+        if linked is not None:
+            via = "the account.created webhook" if linked.via == "webhook" else "polling"
+            check = linked.delivery.verification if linked.delivery else None
+            signed = f" ({check.status}, {check.scheme})" if check else ""
+            self.account.setText(
+                f"Account <b>{linked.account_id}</b> via {via}{signed}: provider "
+                f"{account.get('provider', '?')}, status {account.get('status', '?')}.")
+        if error is not None:
+            self._pane.banner.show_result(False, str(error), error.hint)
+            return
+        rows = result.unified.get("data") if isinstance(result.unified, dict) else None
+        count = f" ({len(rows)} records)" if isinstance(rows, list) else ""
+        self._pane.banner.show_result(True, f"Account linked and verified: {unified} "
+                                      f"answered{count}.")
+
+
+def _field_of(message: str) -> str:
+    for name in ("categories", "metadata", "expires_in"):
+        if name in message or (name == "expires_in" and "duration" in message):
+            return name
+    return "origin_owner_id"
