@@ -120,6 +120,7 @@ def test_ensure_connection_with_mfa_stores_the_token_and_runs_jobs(
     assert token not in rendered and "customer-pass-1" not in rendered
     assert credentials.DECK_MFA_ANSWER not in rendered
     SHOTS.mkdir(parents=True, exist_ok=True)
+    qtbot.waitUntil(lambda: window.log_pane.proxy().rowCount() >= 4)  # batched into the view
     assert window.grab().save(str(SHOTS / "deck-connected.png"))
 
     deck.job_input.setPlainText('{"from_date": "2026-01-01"}')
@@ -166,6 +167,7 @@ def test_stackone_link_account_created_and_verified(
     assert "via the account.created webhook (verified, StackOne signature)" in \
         panel.account.text()
     assert credentials.STACKONE_API_KEY not in str(window.log.rendered())
+    qtbot.waitUntil(lambda: window.log_pane.proxy().rowCount() >= 6)
     assert window.grab().save(str(SHOTS / "stackone-linked.png"))
 
 

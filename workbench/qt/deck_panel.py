@@ -98,7 +98,7 @@ class DeckPanel(QWidget):
 
         ensure_box = QGroupBox("EnsureConnection")
         ensure_layout = QVBoxLayout(ensure_box)
-        ensure_layout.addWidget(self.form, 1)
+        ensure_layout.addWidget(self.form)
         ensure_layout.addWidget(self.ensure_button)
         connection = QHBoxLayout()
         connection.addWidget(self.status, 1)
@@ -113,7 +113,7 @@ class DeckPanel(QWidget):
         job_form.addRow("", self.run_job_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(ensure_box, 1)
+        layout.addWidget(ensure_box)
         layout.addLayout(connection)
         layout.addWidget(job_box)
         self._set_connected(False)
@@ -127,7 +127,7 @@ class DeckPanel(QWidget):
         self._entry = entry
         account = entry.platform.account
         spec = ensure_connection_form(account.source_guid, self._default_webhook_url())
-        self.form.set_spec(spec, spec.with_defaults({}), "Inputs")
+        self.form.set_spec(spec, spec.with_defaults({}))
         saved = QSettings().value(IDLE_KEY)
         self.idle.blockSignals(True)
         self.idle.setValue(int(str(saved)) if saved else account.connection_idle_minutes)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QIntValidator
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QIntValidator, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,10 +44,29 @@ class ConnectorForm(QScrollArea):
         self._errors: dict[str, QLabel] = {}
         self._reveals: dict[str, QAction] = {}
         self.secret_placeholder = "secret"  # where secrets are kept, said in empty secret fields
+        self.fit_contents = False  # True: as tall as the fields (inside an outer scroll area)
         self._placeholder = QLabel("Select a connector in the library to see its form.")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setWordWrap(True)
         self.setWidget(self._placeholder)
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.widget()
+        if self.fit_contents and page is not None:
+            # Wrapped help text is as tall as the width makes it, not as its default hint says.
+            height = page.heightForWidth(self.viewport().width()) if page.hasHeightForWidth() \
+                else -1
+            return QSize(super().minimumSizeHint().width(),
+                         height if height > 0 else page.sizeHint().height())
+        return super().minimumSizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.fit_contents and event.size().width() != event.oldSize().width():
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint() if self.fit_contents else super().sizeHint()
 
     # -- building -----------------------------------------------------------------------------
 
@@ -77,6 +96,7 @@ class ConnectorForm(QScrollArea):
             column.addWidget(QLabel("This connector needs no values: press Test connection."))
         column.addStretch(1)
         self.setWidget(page)
+        self.updateGeometry()
 
     def _group(self, caption: str, fields: list[FormField], values: Mapping[str, str]) -> QGroupBox:
         box = QGroupBox(caption)
@@ -187,6 +207,7 @@ class ConnectorForm(QScrollArea):
             label.setVisible(bool(message))
             if message and first is None:
                 first = self._inputs[name]
+        self.updateGeometry()
         if first is not None:
             self.ensureWidgetVisible(first)
             first.setFocus()
@@ -213,7 +234,8 @@ def _auth_caption(spec: FormSpec) -> str:
     if spec.auth_type is None:
         return "Authentication"
     kind = {"bearer": "bearer token", "basic_http": "HTTP Basic", "api_key": "API key",
-            "oauth2": "OAuth2"}.get(spec.auth_type, spec.auth_type)
+            "oauth2": "OAuth2", "deck": "Deck API keys",
+            "stackone": "StackOne API key"}.get(spec.auth_type, spec.auth_type)
     grant = f", {spec.grant_type.replace('_', ' ')}" if spec.grant_type else ""
     return f"Authentication ({kind}{grant})"
 

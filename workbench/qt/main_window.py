@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
     # -- one centre for connectors, another for platform accounts ------------------------------
 
     def _on_library_connector_selected(self, entry: LibraryEntry) -> None:
+        self.token_view.setVisible(entry.platform is None)  # platforms have no OAuth token
         if entry.platform is not None:
             self.session.save_now()
             self._centre.setCurrentWidget(self.platform)

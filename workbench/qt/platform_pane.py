@@ -4,6 +4,7 @@ the platform's own panel (jobs, or connect sessions). One run at a time, cancell
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
@@ -14,8 +15,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -107,30 +108,32 @@ class PlatformPane(QWidget):
         self.banner = VerdictBanner()
         self.deck = DeckPanel(self)
         self.stackone = StackOnePanel(self)
-        self.panels = QStackedWidget()
-        self.panels.addWidget(self.deck)
-        self.panels.addWidget(self.stackone)
 
         actions = QHBoxLayout()
         actions.addWidget(self.check_button)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.progress)
         actions.addStretch(1)
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.title)
-        top_layout.addWidget(self.keys, 1)
-        top_layout.addLayout(actions)
-        top_layout.addWidget(self.banner)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(top)
-        split.addWidget(self.panels)
-        split.setStretchFactor(1, 2)
-        split.setSizes([260, 420])
+        for form in (self.keys, self.deck.form, self.stackone.form):
+            form.fit_contents = True  # one scroll area for the whole pane, not one per form
+            form.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            form.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(self.title)
+        column.addWidget(self.keys)
+        column.addLayout(actions)
+        column.addWidget(self.deck)  # one shows at a time (a stack would be as tall as both)
+        column.addWidget(self.stackone)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(page)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(split)
+        layout.setContentsMargins(0, 0, 6, 6)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.banner)  # outside the scroll: the outcome is always in view
         self.runner.sig_busy_changed.connect(self._on_runner_busy_changed)
 
     @property
@@ -144,11 +147,13 @@ class PlatformPane(QWidget):
         self.entry = entry
         assert entry.platform is not None
         account = entry.platform.account
-        self.title.setText(f"<b>{account.name}</b><br>{account.description}")
+        kind = "Deck account" if account.platform == "deck" else "StackOne account"
+        self.title.setText(f"<h3>{html.escape(account.name)}</h3>{kind}. "
+                           f"{html.escape(account.description)}")
         self.banner.clear()
-        self.keys.set_spec(entry.platform.form, entry.platform.form.with_defaults({}),
-                           "Deck account" if account.platform == "deck" else "StackOne account")
-        self.panels.setCurrentWidget(self.deck if account.platform == "deck" else self.stackone)
+        self.keys.set_spec(entry.platform.form, entry.platform.form.with_defaults({}))
+        self.deck.setVisible(account.platform == "deck")
+        self.stackone.setVisible(account.platform == "stackone")
         panel = self.deck if account.platform == "deck" else self.stackone
         panel.show_account(entry)
         spawn(self._load_saved(entry))

@@ -68,7 +68,7 @@ class StackOnePanel(QWidget):
 
         box = QGroupBox("Connect session")
         box_layout = QVBoxLayout(box)
-        box_layout.addWidget(self.form, 1)
+        box_layout.addWidget(self.form)
         box_layout.addWidget(self.create_button)
         link_row = QHBoxLayout()
         link_row.addWidget(QLabel("Auth link"))
@@ -77,7 +77,7 @@ class StackOnePanel(QWidget):
         link_row.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(box, 1)
+        layout.addWidget(box)
         layout.addLayout(link_row)
         layout.addWidget(self.account)
         self._set_link("")
@@ -92,7 +92,7 @@ class StackOnePanel(QWidget):
         account = entry.platform.account
         spec = connect_session_form(account.origin_owner_id, account.origin_owner_name,
                                     tuple(account.categories))
-        self.form.set_spec(spec, spec.with_defaults({}), "Session")
+        self.form.set_spec(spec, spec.with_defaults({}))
         self._set_link("")
         self.account.clear()
         spawn(self._load_saved(entry))
