@@ -190,3 +190,37 @@ def test_stackone_expired_account_is_a_412_with_a_hint(
     qtbot.waitUntil(lambda: settled(window, "fail"), timeout=10_000)
     assert "suspended or expired" in banner(window)
     assert "status expired" in panel.account.text()
+
+
+def test_webhook_settings_move_the_receiver_and_name_the_public_url(
+        qtbot: Any, window: MainWindow) -> None:
+    import socket
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from workbench.qt.settings_dialog import SettingsDialog
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    seen: list[str] = []
+
+    def fill_in() -> None:
+        dialog = window.findChild(SettingsDialog)
+        assert dialog is not None
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        dialog.public_url.setText("tunnel without scheme")
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        seen.append(dialog.public_url_error.text())  # refused: the dialog stays open
+        dialog.public_url.setText("https://tunnel.example.test")
+        dialog.webhook_port.setValue(port)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(100, fill_in)
+    window._on_settings()
+    assert "full URL" in seen[0]
+    qtbot.waitUntil(lambda: window.webhooks.receiver.url == f"http://127.0.0.1:{port}",
+                    timeout=5000)
+    assert window.webhooks.webhook_url == "https://tunnel.example.test"
+    assert "https://tunnel.example.test → http://127.0.0.1:" in window.webhooks.label.text()

@@ -219,9 +219,12 @@ class MainWindow(QMainWindow):
             self._recent_menu.addAction("(none yet)").setEnabled(False)
 
     def _on_settings(self) -> None:
+        from workbench.qt.aio import spawn
         from workbench.qt.settings_dialog import SettingsDialog
 
-        SettingsDialog(self.preferences, self).exec()
+        before = self.webhooks.listening_on()
+        if SettingsDialog(self.preferences, self).exec() and self.webhooks.listening_on() != before:
+            spawn(self.webhooks.restart())
 
     def _on_preferences_changed(self) -> None:
         verify = self.preferences.transport_settings().verify_tls

@@ -10,6 +10,7 @@ import importlib.util
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +37,7 @@ from workbench.core.errors import InputError
 from workbench.core.transport import TransportSettings, ssl_context
 from workbench.qt.preferences import Preferences
 from workbench.qt.theme import THEMES, Theme, accent, apply_theme
+from workbench.qt.webhook_control import PORT_KEY, PUBLIC_URL_KEY
 
 PROXY_SCHEMES = ("http", "https", "socks5")
 VERIFY_OFF_WARNING = ("Certificates will not be checked: anyone on the network path can read and "
@@ -65,6 +68,16 @@ def proxy_url_problem(text: str) -> str | None:
         return "Add the proxy's port, e.g. http://proxy.example.com:3128."
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return "A proxy URL has no path: use scheme://host:port."
+    return None
+
+
+def public_url_problem(text: str) -> str | None:
+    """Why `text` cannot be the receiver's public URL, or None (empty means none)."""
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Give the tunnel's full URL, e.g. https://abc.ngrok-free.app"
     return None
 
 
@@ -129,6 +142,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._proxy_group())
         layout.addWidget(self._tls_group())
         layout.addWidget(self._requests_group())
+        layout.addWidget(self._webhooks_group())
         layout.addWidget(self._appearance_group())
         self.error = _message_label()
         layout.addWidget(self.error)
@@ -209,6 +223,27 @@ class SettingsDialog(QDialog):
         form.addRow("Request timeout:", self.timeout)
         form.addRow("Connect timeout:", self.connect_timeout)
         form.addRow(self.follow_redirects)
+        return box
+
+    def _webhooks_group(self) -> QGroupBox:
+        box = QGroupBox("Webhooks")
+        form = QFormLayout(box)
+        self.webhook_port = QSpinBox()
+        self.webhook_port.setObjectName("webhookPort")
+        self.webhook_port.setRange(0, 65535)
+        self.webhook_port.setSpecialValueText("any free port")
+        self.webhook_port.setToolTip("Where the receiver listens on 127.0.0.1; a fixed port "
+                                     "keeps a tunnel's target stable across restarts.")
+        self.public_url = QLineEdit()
+        self.public_url.setObjectName("webhookPublicUrl")
+        self.public_url.setPlaceholderText("https://….ngrok-free.app (a tunnel to the receiver)")
+        self.public_url.setToolTip("Sent as webhook_url in jobs when set; platforms on the "
+                                   "internet cannot reach 127.0.0.1.")
+        self.public_url_error = _message_label()
+        form.addRow("Receiver port:", self.webhook_port)
+        form.addRow("Public URL:", self.public_url)
+        form.addRow("", self.public_url_error)
+        form.addRow(QLabel("Signing secrets belong to each account (its keys form)."))
         return box
 
     def _appearance_group(self) -> QGroupBox:
@@ -329,15 +364,24 @@ class SettingsDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         if not event.spontaneous():  # reopened: show what is saved now, in today's colours
+            settings = QSettings()
+            self.webhook_port.setValue(int(str(settings.value(PORT_KEY, 0) or 0)))
+            self.public_url.setText(str(settings.value(PUBLIC_URL_KEY, "") or ""))
             self._style_messages()
             self._load(self._preferences.transport_settings(), self._preferences.theme())
         super().showEvent(event)
 
     def _on_buttons_accepted(self) -> None:
         transport = self._validated()
-        if transport is None:
+        public = self.public_url.text().strip()
+        problem = public_url_problem(public)
+        self._show(self.public_url_error, problem)
+        if transport is None or problem:
             self._fit()
             return
+        settings = QSettings()
+        settings.setValue(PORT_KEY, self.webhook_port.value())
+        settings.setValue(PUBLIC_URL_KEY, public)
         theme, previous = self._selected_theme(), self._preferences.theme()
         self._preferences.save(transport, theme)
         app = QApplication.instance()

@@ -44,6 +44,16 @@ class WebhookControl(QWidget):
         public = str(QSettings().value(PUBLIC_URL_KEY, "") or "").strip()
         return public or self.receiver.url
 
+    def listening_on(self) -> tuple[int, str]:
+        """The saved port and public URL: a change means the receiver should restart."""
+        settings = QSettings()
+        return (int(str(settings.value(PORT_KEY, 0) or 0)),
+                str(settings.value(PUBLIC_URL_KEY, "") or ""))
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
     async def start(self) -> None:
         port = int(str(QSettings().value(PORT_KEY, 0) or 0))
         try:
