@@ -56,7 +56,7 @@ class DeckPanel(QWidget):
         super().__init__()
         self._pane = pane
         self._entry: LibraryEntry | None = None
-        self._closes_at: float | None = None
+        self._last_job: float | None = None  # when the open connection last ran a job
         self.form = ConnectorForm()
         self.form.setObjectName("ensureForm")
         self.ensure_button = QPushButton("Run EnsureConnection")
@@ -273,7 +273,7 @@ class DeckPanel(QWidget):
     # -- the connection's idle clock ----------------------------------------------------------
 
     def _set_connected(self, connected: bool) -> None:
-        self._closes_at = time.monotonic() + self.idle.value() * 60 if connected else None
+        self._last_job = time.monotonic() if connected else None
         self.close_button.setEnabled(self._has_token())
         if connected:
             self._tick.start()
@@ -282,11 +282,11 @@ class DeckPanel(QWidget):
         self._show_countdown()
 
     def _show_countdown(self) -> None:
-        if self._closes_at is None:
+        if self._last_job is None:
             self.status.setText("Open connection: none known (a saved access token may still "
                                 "work)." if self._has_token() else "No open connection.")
             return
-        left = int(self._closes_at - time.monotonic())
+        left = int(self._last_job + self.idle.value() * 60 - time.monotonic())
         if left <= 0:
             self._tick.stop()
             self.status.setText(f"Idle for {self.idle.value()} min: Deck has probably closed "
@@ -296,5 +296,6 @@ class DeckPanel(QWidget):
 
     def _on_idle_value_changed(self, minutes: int) -> None:
         QSettings().setValue(IDLE_KEY, minutes)
-        if self._closes_at is not None:
-            self._set_connected(True)
+        if self._last_job is not None:
+            self._tick.start()  # a longer timeout may bring an expired clock back
+            self._show_countdown()
