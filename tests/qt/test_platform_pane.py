@@ -51,9 +51,8 @@ def window(qtbot: Any, qloop: Any, keychain: MemoryKeyring) -> Iterator[MainWind
 
 def select(qtbot: Any, win: MainWindow, name: str, base_url: str) -> None:
     assert win.library.select_path(SANDBOX / name)
-    qtbot.waitUntil(lambda: win.platform.isVisible()
-                    and win.platform.keys.editor("base_url") is not None)
-    qtbot.wait(50)  # saved values load from the keychain asynchronously
+    qtbot.waitUntil(lambda: win.platform.isVisible() and win.platform.values_loaded)
+    qtbot.wait(50)  # the panel's own saved values load the same way
     editor = win.platform.keys.editor("base_url")
     assert isinstance(editor, QLineEdit)
     editor.selectAll()

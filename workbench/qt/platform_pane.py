@@ -87,6 +87,7 @@ class PlatformPane(QWidget):
         self.receiver, self.webhook_url = receiver, webhook_url
         self.runner = PlatformRunner(self)
         self.entry: LibraryEntry | None = None
+        self.values_loaded = False  # the keychain has answered for the entry shown
         self.title = QLabel()
         self.title.setObjectName("platformTitle")
         self.title.setWordWrap(True)
@@ -156,6 +157,7 @@ class PlatformPane(QWidget):
         self.stackone.setVisible(account.platform == "stackone")
         panel = self.deck if account.platform == "deck" else self.stackone
         panel.show_account(entry)
+        self.values_loaded = False
         spawn(self._load_saved(entry))
 
     async def _load_saved(self, entry: LibraryEntry) -> None:
@@ -165,6 +167,7 @@ class PlatformPane(QWidget):
         if self.entry is entry:
             for name, value in saved.items():
                 self.keys.set_value(name, value)
+            self.values_loaded = True
 
     def save_now(self) -> None:
         entry = self.entry
