@@ -52,7 +52,6 @@ def window(qtbot: Any, qloop: Any, keychain: MemoryKeyring) -> Iterator[MainWind
 def select(qtbot: Any, win: MainWindow, name: str, base_url: str) -> None:
     assert win.library.select_path(SANDBOX / name)
     qtbot.waitUntil(lambda: win.platform.isVisible() and win.platform.values_loaded)
-    qtbot.wait(50)  # the panel's own saved values load the same way
     editor = win.platform.keys.editor("base_url")
     assert isinstance(editor, QLineEdit)
     editor.selectAll()
@@ -223,3 +222,18 @@ def test_webhook_settings_move_the_receiver_and_name_the_public_url(
                     timeout=5000)
     assert window.webhooks.webhook_url == "https://tunnel.example.test"
     assert "https://tunnel.example.test → http://127.0.0.1:" in window.webhooks.label.text()
+
+
+def test_values_are_kept_across_accounts_but_never_the_customer_password(
+        qtbot: Any, window: MainWindow, sandbox: SandboxServer, keychain: MemoryKeyring) -> None:
+    select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
+    fill(qtbot, window.platform.stackone.form, "origin_owner_id", "kept-owner-7")
+    select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
+    fill(qtbot, window.platform.deck.form, "username", "kept-user")
+    fill(qtbot, window.platform.deck.form, "password", "never-kept-pw")
+    select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
+    assert window.platform.stackone.form.values()["origin_owner_id"] == "kept-owner-7"
+    select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
+    assert window.platform.deck.form.values()["username"] == "kept-user"
+    assert window.platform.deck.form.values()["password"] == ""
+    assert "never-kept-pw" not in str(keychain._passwords)  # type: ignore[attr-defined]

@@ -34,9 +34,9 @@ from workbench.core.platforms.deck import (
 )
 from workbench.core.platforms.keys import platform_client
 from workbench.core.transport import create_client
-from workbench.qt.aio import spawn
 from workbench.qt.form_pane import ConnectorForm
 from workbench.qt.mfa_dialog import ask_mfa
+from workbench.qt.saved_form import SavedForm
 
 if TYPE_CHECKING:
     from workbench.qt.platform_pane import PlatformPane
@@ -55,10 +55,10 @@ class DeckPanel(QWidget):
     def __init__(self, pane: PlatformPane) -> None:
         super().__init__()
         self._pane = pane
-        self._entry: LibraryEntry | None = None
         self._last_job: float | None = None  # when the open connection last ran a job
         self.form = ConnectorForm()
         self.form.setObjectName("ensureForm")
+        self.saved = SavedForm(self.form, pane.values, not_kept=("password",))
         self.ensure_button = QPushButton("Run EnsureConnection")
         self.ensure_button.setObjectName("ensureConnection")
         self.ensure_button.setToolTip("Submit the job and wait for its webhook")
@@ -118,36 +118,21 @@ class DeckPanel(QWidget):
         layout.addWidget(job_box)
         self._set_connected(False)
 
-    @property
-    def _id(self) -> str:
-        return (self._entry.connector_id if self._entry else "") + "#EnsureConnection"
-
     def show_account(self, entry: LibraryEntry) -> None:
         assert entry.platform is not None and isinstance(entry.platform.account, DeckAccount)
-        self._entry = entry
         account = entry.platform.account
         spec = ensure_connection_form(account.source_guid, self._default_webhook_url())
-        self.form.set_spec(spec, spec.with_defaults({}))
+        self.saved.show(entry.connector_id + "#EnsureConnection", spec, self._on_saved_loaded)
         saved = QSettings().value(IDLE_KEY)
         self.idle.blockSignals(True)
         self.idle.setValue(int(str(saved)) if saved else account.connection_idle_minutes)
         self.idle.blockSignals(False)
         self._set_connected(False)
-        spawn(self._load_saved(entry))
 
-    async def _load_saved(self, entry: LibraryEntry) -> None:
-        saved = await self._pane.values.load(self._id, self.form.spec)
-        if self._entry is entry:
-            for name, value in saved.items():
-                self.form.set_value(name, value)
-            if not self.form.values().get("webhook_url"):
-                self.form.set_value("webhook_url", self._default_webhook_url())
-
-    def save_now(self) -> None:
-        if self._entry is None:
-            return
-        values = {**self.form.values(), "password": ""}  # the customer's password is not kept
-        spawn(self._pane.values.save(self._id, self.form.spec, values))
+    def _on_saved_loaded(self) -> None:
+        if not self.form.values().get("webhook_url"):
+            self.form.set_value("webhook_url", self._default_webhook_url())
+        self._show_countdown()  # a saved access token changes what the status says
 
     def set_busy(self, busy: bool) -> None:
         for widget in (self.form, self.ensure_button, self.run_job_button, self.code,
@@ -187,7 +172,7 @@ class DeckPanel(QWidget):
             return
         if outcome.kind == "connected":
             self.form.set_value("access_token", outcome.access_token)
-            await self._pane.values.save_secret(self._id, "access_token", outcome.access_token)
+            await self.saved.save_secret("access_token", outcome.access_token)
             self._set_connected(True)
         self._show(outcome, "EnsureConnection")
 
@@ -264,7 +249,7 @@ class DeckPanel(QWidget):
             return
         if code == "CloseConnection" and outcome.ok:
             self.form.set_value("access_token", "")
-            await self._pane.values.save_secret(self._id, "access_token", "")
+            await self.saved.save_secret("access_token", "")
             self._set_connected(False)
         elif outcome.ok:
             self._set_connected(True)  # a job keeps the connection open: the idle clock restarts

@@ -29,7 +29,10 @@ from workbench.core.transport import TransportSettings
 from workbench.core.webhooks import WebhookReceiver
 from workbench.qt.aio import spawn
 from workbench.qt.connector_values import ConnectorValues
+from workbench.qt.deck_panel import DeckPanel
 from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.saved_form import SavedForm
+from workbench.qt.stackone_panel import StackOnePanel
 from workbench.qt.verdict_banner import VerdictBanner
 
 SAVE_DELAY_MS = 800
@@ -80,19 +83,16 @@ class PlatformPane(QWidget):
                  settings: Callable[[], TransportSettings], receiver: WebhookReceiver,
                  webhook_url: Callable[[], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from workbench.qt.deck_panel import DeckPanel
-        from workbench.qt.stackone_panel import StackOnePanel
-
         self.log, self.values, self.settings = log, values, settings
         self.receiver, self.webhook_url = receiver, webhook_url
         self.runner = PlatformRunner(self)
         self.entry: LibraryEntry | None = None
-        self.values_loaded = False  # the keychain has answered for the entry shown
         self.title = QLabel()
         self.title.setObjectName("platformTitle")
         self.title.setWordWrap(True)
         self.keys = ConnectorForm()
         self.keys.setObjectName("platformKeys")
+        self.saved_keys = SavedForm(self.keys, values)
         self.check_button = QPushButton("Check keys")
         self.check_button.setObjectName("checkKeys")
         self.check_button.setToolTip("Ask the platform whether it accepts these keys (F5)")
@@ -143,7 +143,7 @@ class PlatformPane(QWidget):
 
     def show_entry(self, entry: LibraryEntry) -> None:
         """Show a platform account: saved keys (keychain), else the file's values."""
-        if self.entry is not None and self.entry.platform is not None:
+        if self.entry is not None:
             self.save_now()
         self.entry = entry
         assert entry.platform is not None
@@ -152,29 +152,25 @@ class PlatformPane(QWidget):
         self.title.setText(f"<h3>{html.escape(account.name)}</h3>{kind}. "
                            f"{html.escape(account.description)}")
         self.banner.clear()
-        self.keys.set_spec(entry.platform.form, entry.platform.form.with_defaults({}))
+        self.saved_keys.show(entry.connector_id, entry.platform.form)
         self.deck.setVisible(account.platform == "deck")
         self.stackone.setVisible(account.platform == "stackone")
-        panel = self.deck if account.platform == "deck" else self.stackone
-        panel.show_account(entry)
-        self.values_loaded = False
-        spawn(self._load_saved(entry))
+        self._panel().show_account(entry)
 
-    async def _load_saved(self, entry: LibraryEntry) -> None:
-        assert entry.platform is not None
-        form = entry.platform.form
-        saved = await self.values.load(entry.connector_id, form)
-        if self.entry is entry:
-            for name, value in saved.items():
-                self.keys.set_value(name, value)
-            self.values_loaded = True
+    @property
+    def values_loaded(self) -> bool:
+        """The keychain has answered for every form of the account shown."""
+        return self.saved_keys.loaded and self._panel().saved.loaded
+
+    def _panel(self) -> DeckPanel | StackOnePanel:
+        return self.deck if self.platform is not None and self.platform.platform == "deck" \
+            else self.stackone
 
     def save_now(self) -> None:
-        entry = self.entry
-        if entry is None or entry.platform is None:
+        if self.platform is None:
             return
-        spawn(self.values.save(entry.connector_id, entry.platform.form, self.keys.values()))
-        (self.deck if entry.platform.platform == "deck" else self.stackone).save_now()
+        self.saved_keys.save_now()
+        self._panel().saved.save_now()
 
     def key_values(self) -> dict[str, str] | None:
         """The keys, or None (problems shown beside the fields) when some are missing."""

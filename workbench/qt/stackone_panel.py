@@ -30,8 +30,8 @@ from workbench.core.platforms.stackone import (
     session_request,
 )
 from workbench.core.transport import create_client
-from workbench.qt.aio import spawn
 from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.saved_form import SavedForm
 
 if TYPE_CHECKING:
     from workbench.qt.platform_pane import PlatformPane
@@ -43,9 +43,9 @@ class StackOnePanel(QWidget):
     def __init__(self, pane: PlatformPane) -> None:
         super().__init__()
         self._pane = pane
-        self._entry: LibraryEntry | None = None
         self.form = ConnectorForm()
         self.form.setObjectName("sessionForm")
+        self.saved = SavedForm(self.form, pane.values)
         self.create_button = QPushButton("Create link")
         self.create_button.setObjectName("createLink")
         self.create_button.setToolTip("Create a connect session and wait for the customer")
@@ -82,30 +82,14 @@ class StackOnePanel(QWidget):
         layout.addWidget(self.account)
         self._set_link("")
 
-    @property
-    def _id(self) -> str:
-        return (self._entry.connector_id if self._entry else "") + "#connect_session"
-
     def show_account(self, entry: LibraryEntry) -> None:
         assert entry.platform is not None and isinstance(entry.platform.account, StackOneAccount)
-        self._entry = entry
         account = entry.platform.account
         spec = connect_session_form(account.origin_owner_id, account.origin_owner_name,
                                     tuple(account.categories))
-        self.form.set_spec(spec, spec.with_defaults({}))
+        self.saved.show(entry.connector_id + "#connect_session", spec)
         self._set_link("")
         self.account.clear()
-        spawn(self._load_saved(entry))
-
-    async def _load_saved(self, entry: LibraryEntry) -> None:
-        saved = await self._pane.values.load(self._id, self.form.spec)
-        if self._entry is entry:
-            for name, value in saved.items():
-                self.form.set_value(name, value)
-
-    def save_now(self) -> None:
-        if self._entry is not None:
-            spawn(self._pane.values.save(self._id, self.form.spec, self.form.values()))
 
     def set_busy(self, busy: bool) -> None:
         self.form.setEnabled(not busy)
