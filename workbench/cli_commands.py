@@ -38,7 +38,7 @@ def _load_run(args: argparse.Namespace) -> tuple[LoadedConnector, dict[str, str]
     """The connector, its given values and the network settings; None (said) on a problem."""
     try:
         loaded = load_connector(resolve_connector(args.connector))
-        return loaded, _given_values(loaded, args.set or []), _settings(args)
+        return loaded, _given_values(loaded, args.set or []), network_settings(args)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
     except InputError as exc:
@@ -226,10 +226,13 @@ def _given_values(loaded: LoadedConnector, pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def _settings(args: argparse.Namespace) -> TransportSettings:
+def network_settings(args: argparse.Namespace, timeout: float | None = None
+                     ) -> TransportSettings:
+    """The network options as settings; `timeout` per request (default `--timeout`)."""
+    timeout = args.timeout if timeout is None else timeout
     return TransportSettings(
-        timeout=args.timeout,
-        connect_timeout=min(args.timeout, 10.0),
+        timeout=timeout,
+        connect_timeout=min(timeout, 10.0),
         proxy=args.proxy,
         ca_bundle=args.ca_bundle,
         client_cert=args.cert,

@@ -12,15 +12,14 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from workbench.cli import FAILED, PASSED, USAGE, env_name
-from workbench.cli_commands import resolve_connector
-from workbench.core.config import bundled_connectors_dir
+from workbench.cli_commands import network_settings, resolve_connector
 from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
+from workbench.core.library import connector_id_for
 from workbench.core.platforms.account import (
     DeckAccount,
     LoadedPlatform,
@@ -47,7 +46,7 @@ from workbench.core.platforms.stackone import (
 from workbench.core.redaction import Redactor
 from workbench.core.report import timeline_line
 from workbench.core.secrets import SecretStore
-from workbench.core.transport import TransportSettings, create_client
+from workbench.core.transport import create_client
 from workbench.core.webhooks import WebhookReceiver
 
 ACCESS_TOKEN = "access_token"
@@ -75,7 +74,7 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
                   "--input NAME=VALUE", file=sys.stderr)
             return USAGE
     elif not given.get(ACCESS_TOKEN):
-        stored = SecretStore().get(_connector_id(loaded.path), ACCESS_TOKEN)
+        stored = SecretStore().get(connector_id_for(loaded.path), ACCESS_TOKEN)
         if stored:
             given[ACCESS_TOKEN] = stored
             print("Using the access token saved in the keychain.", file=sys.stderr)
@@ -86,7 +85,7 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
         return _print_platform_error(outcome, redactor, args.json)
     if outcome.kind == "connected" and args.save_token:
         store = SecretStore()
-        store.set(_connector_id(loaded.path), ACCESS_TOKEN, outcome.access_token)
+        store.set(connector_id_for(loaded.path), ACCESS_TOKEN, outcome.access_token)
         where = "the keychain" if store.available else "memory only (no keychain)"
         print(f"Access token saved in {where}.", file=sys.stderr)
     _print_job(outcome, redactor, args.json)
@@ -97,7 +96,7 @@ async def _job(args: argparse.Namespace, loaded: LoadedPlatform, keys: Mapping[s
                given: dict[str, Any], log: EventLog) -> JobOutcome | PlatformError:
     checks = webhook_checks(loaded.account, keys.get("webhook_secret", ""))
     async with await WebhookReceiver(log, checks).start(args.listen) as receiver, \
-            create_client(log, _settings(args)) as client:
+            create_client(log, network_settings(args, args.request_timeout)) as client:
         if args.code == "EnsureConnection" or "webhook_url" in given:
             given.setdefault("webhook_url", args.webhook_url or receiver.url + "/deck")
         deck = DeckClient(client, deck_base_url(keys["environment"], keys.get("base_url", "")),
@@ -164,7 +163,7 @@ async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mappin
                 body: dict[str, Any], log: EventLog) -> LinkResult:
     checks = webhook_checks(account, keys.get("webhook_secret", ""))
     async with await WebhookReceiver(log, checks).start(args.listen) as receiver, \
-            create_client(log, _settings(args)) as client:
+            create_client(log, network_settings(args, args.request_timeout)) as client:
         stackone = StackOneClient(client, keys["base_url"], keys["api_key"], log.redactor)
         target = args.webhook_url or receiver.url + "/stackone"
         return await link_and_verify(
@@ -186,15 +185,13 @@ def _show_link(session: ConnectSession, open_browser: bool) -> None:
 
 def check_platform(args: argparse.Namespace, redactor: Redactor) -> int:
     """`workbench check` on a platform account: do the keys work?"""
-    from workbench.cli_commands import _settings as check_settings
-
     loaded = load_file(resolve_connector(args.connector))
     assert isinstance(loaded, LoadedPlatform)
     prepared = _prepare(args, loaded.platform)
     if prepared is None:
         return USAGE
     log = EventLog(redactor=redactor)
-    verdict = asyncio.run(check_keys(loaded.account, prepared[1], log, check_settings(args)))
+    verdict = asyncio.run(check_keys(loaded.account, prepared[1], log, network_settings(args)))
     if args.json:
         print(json.dumps({**verdict.to_dict(), "summary": redactor.text(verdict.summary),
                           "connector": {"name": loaded.name, "path": str(loaded.path)}},
@@ -298,22 +295,6 @@ def _json_object(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError("--input-json must be a JSON object ({…})")
     return data
-
-
-def _connector_id(path: Path) -> str:
-    """The same key the app files secrets under (bundled files by their relative path)."""
-    bundled = bundled_connectors_dir().resolve()
-    resolved = path.resolve()
-    if resolved.is_relative_to(bundled):
-        return "bundled/" + resolved.relative_to(bundled).as_posix()
-    return str(resolved)
-
-
-def _settings(args: argparse.Namespace) -> TransportSettings:
-    return TransportSettings(
-        timeout=args.request_timeout, connect_timeout=min(args.request_timeout, 10.0),
-        proxy=args.proxy, ca_bundle=args.ca_bundle, client_cert=args.cert,
-        client_key=args.key, verify_tls=not args.insecure)
 
 
 # -- reporting ------------------------------------------------------------------------------

@@ -88,3 +88,16 @@ def test_ensure_connection_input_keeps_empty_credentials_and_drops_other_blanks(
     values = spec.with_defaults({"external_id": " "})
     assert job_input(values) == {"username": "", "password": "", "source_guid": "src-1",
                                  "webhook_url": "http://127.0.0.1:1/deck"}
+
+
+def test_the_cli_files_values_under_the_same_id_as_the_app(tmp_path: Path) -> None:
+    from workbench.core.library import connector_id_for
+
+    library = ConnectorLibrary()
+    library.add(ROOT, "bundled")
+    deck = library.get(ROOT / "sandbox" / "sandbox_deck.yaml")
+    assert deck is not None
+    assert connector_id_for(ROOT / "sandbox" / ".." / "sandbox" / "sandbox_deck.yaml") == \
+        deck.connector_id == "bundled/sandbox/sandbox_deck.yaml"
+    mine = tmp_path / "deck.yaml"
+    assert connector_id_for(mine) == library.add_file(mine).connector_id == str(mine)

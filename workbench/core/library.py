@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from workbench.core.config.loader import CONNECTOR_SUFFIXES, LoadedConnector
+from workbench.core.config.loader import (
+    CONNECTOR_SUFFIXES,
+    LoadedConnector,
+    bundled_connectors_dir,
+)
 from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError, ConfigProblem
 from workbench.core.platforms.account import LoadedPlatform
@@ -240,6 +244,14 @@ class ConnectorLibrary:
             entry = LibraryEntry(file, origin, error=error, root=root)
         self._entries[file] = entry
         return entry
+
+
+def connector_id_for(path: Path) -> str:
+    """The id the app files a connector's values under, for a file reached by path alone
+    (the CLI): the same as its library entry's `connector_id`."""
+    file, bundled = _normal(path), _normal(bundled_connectors_dir())
+    origin: Origin = "bundled" if file.is_relative_to(bundled) else "opened"
+    return LibraryEntry(file, origin, root=bundled if origin == "bundled" else None).connector_id
 
 
 def _load_file(file: Path) -> LoadedConnector | LoadedPlatform:

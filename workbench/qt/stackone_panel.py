@@ -23,6 +23,7 @@ from workbench.core.platforms.account import StackOneAccount
 from workbench.core.platforms.keys import platform_client
 from workbench.core.platforms.stackone import (
     ConnectSession,
+    FieldError,
     LinkResult,
     StackOneClient,
     connect_session_form,
@@ -108,8 +109,8 @@ class StackOnePanel(QWidget):
         problems = self.form.spec.problems(values)
         try:
             body = session_request(values) if not problems else {}
-        except ValueError as exc:
-            problems = {_field_of(str(exc)): str(exc)}
+        except FieldError as exc:
+            problems = {exc.field: str(exc)}
         self.form.show_problems(problems)
         if problems:
             self._pane.banner.show_result(False, "The connect session needs the fields marked.")
@@ -161,9 +162,3 @@ class StackOnePanel(QWidget):
         self._pane.banner.show_result(True, f"Account linked and verified: {unified} "
                                       f"answered{count}.")
 
-
-def _field_of(message: str) -> str:
-    for name in ("categories", "metadata", "expires_in"):
-        if name in message or (name == "expires_in" and "duration" in message):
-            return name
-    return "origin_owner_id"

@@ -88,13 +88,6 @@ class LoadedPlatform:
         return account_form(self.account)
 
 
-def platform_of(data: Any) -> str | None:
-    """`deck` or `stackone` when parsed YAML declares a platform account, else None."""
-    if isinstance(data, dict) and "platform" in data:
-        return str(data["platform"])
-    return None
-
-
 def load_platform_text(text: str, path: str | Path = "<text>") -> LoadedPlatform:
     """Load a platform account from YAML text; every problem at once, with file:line:col."""
     name = str(path)

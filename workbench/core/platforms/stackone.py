@@ -43,6 +43,14 @@ _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 
           "hour": 3600, "d": 86400, "day": 86400, "w": 604800, "week": 604800}
 
 
+class FieldError(ValueError):
+    """A form value that cannot go in the request; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def parse_duration(text: str) -> int:
     """Seconds from `1800`, `30m`, `30 minutes`, `5 days`, `1h 30m`; ValueError otherwise."""
     cleaned = text.strip().lower()
@@ -84,7 +92,7 @@ def connect_session_form(owner_id: str = "", owner_name: str = "",
 
 
 def session_request(values: Mapping[str, str]) -> dict[str, Any]:
-    """The JSON body of `POST /connect_sessions` from form values (ValueError if malformed)."""
+    """The JSON body of `POST /connect_sessions` from form values (FieldError if malformed)."""
     body: dict[str, Any] = {}
     for name, raw in values.items():
         value = raw.strip()
@@ -94,19 +102,22 @@ def session_request(values: Mapping[str, str]) -> dict[str, Any]:
             chosen = [c.strip() for c in value.split(",") if c.strip()]
             unknown = [c for c in chosen if c not in CATEGORIES]
             if unknown:
-                raise ValueError(f"unknown categories: {', '.join(unknown)}")
+                raise FieldError(name, f"unknown categories: {', '.join(unknown)}")
             body[name] = chosen
         elif name == "expires_in":
-            body[name] = parse_duration(value)
+            try:
+                body[name] = parse_duration(value)
+            except ValueError as exc:
+                raise FieldError(name, str(exc)) from None
         elif name == "multiple":
             body[name] = value.lower() == "true"
         elif name == "metadata":
             try:
                 body[name] = json.loads(value)
             except ValueError as exc:
-                raise ValueError(f"metadata is not JSON: {exc}") from None
+                raise FieldError(name, f"metadata is not JSON: {exc}") from None
             if not isinstance(body[name], dict):
-                raise ValueError("metadata must be a JSON object ({…})")
+                raise FieldError(name, "metadata must be a JSON object ({…})")
         else:
             body[name] = value
     return body
