@@ -20,6 +20,7 @@ from aiohttp import web
 
 from workbench.core.webhooks.signatures import standard_webhooks_headers
 from workbench.sandbox import credentials
+from workbench.sandbox.background import Background
 
 
 @dataclass
@@ -35,12 +36,12 @@ class Job:
 
 @dataclass
 class DeckState:
+    background: Background
     jobs: dict[str, Job] = field(default_factory=dict)
     connections: set[str] = field(default_factory=set)  # source_guid + username with a connection
     tokens: dict[str, str] = field(default_factory=dict)  # access_token → connection key
     # Deck keeps the webhook URL a connection was opened with for its later jobs.
     webhooks: dict[str, str] = field(default_factory=dict)  # access_token → webhook_url
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
 STATE = web.AppKey("deck_state", DeckState)
@@ -48,12 +49,11 @@ STATE = web.AppKey("deck_state", DeckState)
 
 def create_deck_app() -> web.Application:
     app = web.Application(middlewares=[_keys_required])
-    app[STATE] = DeckState()
+    app[STATE] = DeckState(Background(app))
     app.router.add_get("/test/api_keys", _test_keys)
     app.router.add_post("/jobs/submit", _submit)
     app.router.add_post("/jobs/mfa/answer", _mfa_answer)
     app.router.add_get("/jobs/{guid}/status", _status)
-    app.on_cleanup.append(_cancel_deliveries)
     return app
 
 
@@ -88,7 +88,7 @@ async def _submit(request: web.Request) -> web.Response:
             state.webhooks.pop(token, None)
             job.status = "Completed"
         else:
-            _later(state, _run_job(job, request.headers.get("x-deck-sandbox", "")))
+            state.background.later(_run_job(job, request.headers.get("x-deck-sandbox", "")))
         return web.json_response({"job_guid": job.guid, "job_code": code}, status=202)
     if not given.get("source_guid"):
         return _error(400, "INVALID_INPUT", "source_guid is required.")
@@ -98,7 +98,7 @@ async def _submit(request: web.Request) -> web.Response:
                       "these credentials; close it or pass its access_token.")
     job = _new_job(state, code, given)
     outcome = request.headers.get("x-deck-sandbox") or _outcome(given)
-    _later(state, _run_ensure(state, job, key, outcome))
+    state.background.later(_run_ensure(state, job, key, outcome))
     return web.json_response({"job_guid": job.guid, "job_code": code}, status=202)
 
 
@@ -166,10 +166,10 @@ async def _mfa_answer(request: web.Request) -> web.Response:
         return _error(400, "INVALID_REQUEST", "Send {job_guid, answer} for a running job.")
     if answer == credentials.DECK_MFA_ANSWER:
         key = f"{job.input['source_guid']}/{job.input.get('username', '')}"
-        _later(state, _connect(state, job, key))
+        state.background.later(_connect(state, job, key))
     else:
         job.mfa_tries += 1
-        _later(state, _deliver(job, {"question": "That code was not right; try again.",
+        state.background.later(_deliver(job, {"question": "That code was not right; try again.",
                                      "webhook_code": "MfaQuestionInvalidAnswer"}))
     return web.json_response({"job_guid": job.guid})
 
@@ -202,17 +202,6 @@ async def _deliver(job: Job, payload: dict[str, Any]) -> None:
             await client.post(url, content=body, headers=headers)
     except httpx.HTTPError:
         pass  # Deck retries; the stand-in gives up quietly and leaves polling to the caller
-
-
-def _later(state: DeckState, coro: Any) -> None:
-    task = asyncio.ensure_future(coro)
-    state.tasks.add(task)
-    task.add_done_callback(state.tasks.discard)
-
-
-async def _cancel_deliveries(app: web.Application) -> None:
-    for task in list(app[STATE].tasks):
-        task.cancel()
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

@@ -8,7 +8,6 @@ On the hosted page, API key `wrong` is rejected and `expired` links an account t
 
 from __future__ import annotations
 
-import asyncio
 import html
 import itertools
 import json
@@ -24,6 +23,7 @@ from yarl import URL
 
 from workbench.core.webhooks.signatures import stackone_signature
 from workbench.sandbox import credentials
+from workbench.sandbox.background import Background
 
 CATEGORIES = ("ats", "hris", "hris-legacy", "crm", "iam", "marketing", "lms", "stackone",
               "documents", "ticketing", "screening", "messaging", "accounting", "scheduling")
@@ -56,11 +56,11 @@ class Session:
 
 @dataclass
 class StackOneState:
+    background: Background
     sessions: dict[str, Session] = field(default_factory=dict)  # token → session
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # oldest first
     webhook_url: str | None = None
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
 STATE = web.AppKey("stackone_state", StackOneState)
@@ -68,7 +68,7 @@ STATE = web.AppKey("stackone_state", StackOneState)
 
 def create_stackone_app() -> web.Application:
     app = web.Application(middlewares=[_key_required])
-    app[STATE] = StackOneState()
+    app[STATE] = StackOneState(Background(app))
     app.router.add_get("/dashboard/webhook", _get_webhook)
     app.router.add_put("/dashboard/webhook", _put_webhook)
     app.router.add_post("/connect_sessions", _create_session)
@@ -79,7 +79,6 @@ def create_stackone_app() -> web.Application:
     app.router.add_get("/accounts/{id}", _account)
     app.router.add_delete("/accounts/{id}", _account)
     app.router.add_get("/unified/{category}/{resource}", _unified)
-    app.on_cleanup.append(_cancel_deliveries)
     return app
 
 
@@ -207,7 +206,7 @@ async def _hosted_submit(request: web.Request) -> web.Response:
     attempt.update(status="success", account_secure_id=account["id"], oauth_error_code=None,
                    oauth_error_description=None)
     if state.webhook_url:
-        _later(state, _deliver(state.webhook_url, account))
+        state.background.later(_deliver(state.webhook_url, account))
     return _html(200, "Connected", f"<p>Connected to {html.escape(provider)}. "
                  "You can close this window.</p>")
 
@@ -323,17 +322,6 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(reason="Send the body as a JSON object")
     return body
-
-
-def _later(state: StackOneState, coro: Any) -> None:
-    task = asyncio.ensure_future(coro)
-    state.tasks.add(task)
-    task.add_done_callback(state.tasks.discard)
-
-
-async def _cancel_deliveries(app: web.Application) -> None:
-    for task in list(app[STATE].tasks):
-        task.cancel()
 
 
 def _error(status: int, message: str) -> web.Response:
