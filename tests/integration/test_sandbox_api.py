@@ -17,6 +17,7 @@ import pytest
 import yaml
 from aiohttp import web
 
+from workbench.core.connector_files import is_platform_text
 from workbench.sandbox import (
     API_KEY,
     BASIC_PASSWORD,
@@ -477,7 +478,7 @@ def test_run_sandbox_serves_until_stopped(stop_signal: signal.Signals) -> None:
 # --- bundled connectors --------------------------------------------------------------------
 
 CONNECTORS = sorted(p for p in (Path(__file__).parents[2] / "connectors" / "sandbox").glob("*.yaml")
-                    if "\nplatform:" not in p.read_text())  # accounts: test_cli_platforms
+                    if not is_platform_text(p.read_text()))  # accounts: test_cli_platforms
 SECRET_FIELDS = {"bearer_token", "password", "key_value", "client_secret", "refresh_token"}
 
 

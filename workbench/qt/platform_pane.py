@@ -47,10 +47,12 @@ class PlatformRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._task: asyncio.Task[None] | None = None
+        self._busy = False
 
     @property
     def busy(self) -> bool:
-        return self._task is not None and not self._task.done()
+        """Until the run's end has reached the widgets (not merely until its task is done)."""
+        return self._busy
 
     def run(self, coro: Coroutine[Any, Any, None], on_error: Callable[[BaseException], None]
             ) -> bool:
@@ -60,6 +62,7 @@ class PlatformRunner(QObject):
             return False
         self._task = spawn(coro)
         self._task.add_done_callback(lambda task: self._on_task_done(task, on_error))
+        self._busy = True
         self.sig_busy_changed.emit(True)
         return True
 
@@ -73,6 +76,7 @@ class PlatformRunner(QObject):
             return  # the window closed while the run was in flight
         if not task.cancelled() and task.exception() is not None:
             on_error(task.exception())  # type: ignore[arg-type]
+        self._busy = False
         self.sig_busy_changed.emit(False)
 
 
