@@ -27,7 +27,7 @@ from workbench.core.config.loader import read_connector
 from workbench.core.connector_files import is_platform_text, load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
-from workbench.core.formspec import form_spec
+from workbench.core.formspec import FormSpec, form_spec
 from workbench.core.redaction import Redactor
 from workbench.core.report import check_json, check_text
 from workbench.core.transport import TransportSettings
@@ -38,7 +38,8 @@ def _load_run(args: argparse.Namespace) -> tuple[LoadedConnector, dict[str, str]
     """The connector, its given values and the network settings; None (said) on a problem."""
     try:
         loaded = load_connector(resolve_connector(args.connector))
-        return loaded, _given_values(loaded, args.set or []), network_settings(args)
+        return loaded, given_values(form_spec(loaded.blueprint), loaded.blueprint.connector.name,
+                                    args.set or []), network_settings(args)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
     except InputError as exc:
@@ -209,19 +210,24 @@ def _is_platform_file(name: str) -> bool:
         return False  # the usual loading reports it
 
 
-def _given_values(loaded: LoadedConnector, pairs: list[str]) -> dict[str, str]:
+def given_values(spec: FormSpec, owner: str, pairs: list[str]) -> dict[str, str]:
     """Values from WB_* environment variables, overridden by --set NAME=VALUE."""
-    spec = form_spec(loaded.blueprint)
     values = {n: os.environ[env_name(n)] for n in spec.names if env_name(n) in os.environ}
+    values.update(parse_pairs(pairs, "--set", spec.names, owner))
+    return values
+
+
+def parse_pairs(pairs: list[str], option: str, known: list[str] | None = None,
+                owner: str = "this") -> dict[str, str]:
+    """NAME=VALUE options as a dict; with `known`, other names are refused."""
+    values: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep:
-            raise InputError(f"--set needs NAME=VALUE, got {pair!r}")
-        if spec.field(name) is None:
-            raise InputError(
-                f"{loaded.blueprint.connector.name} has no field {name!r}; "
-                f"its fields are: {', '.join(spec.names) or 'none'}"
-            )
+        if not sep or not name:
+            raise InputError(f"{option} needs NAME=VALUE, got {pair!r}")
+        if known is not None and name not in known:
+            raise InputError(f"{owner} has no field {name!r}; its fields are: "
+                             f"{', '.join(known) or 'none'}")
         values[name] = value
     return values
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Mapping
 from typing import Any
 
-from workbench.cli import FAILED, PASSED, USAGE, env_name
-from workbench.cli_commands import network_settings, resolve_connector
+from workbench.cli import FAILED, PASSED, USAGE
+from workbench.cli_commands import (
+    given_values,
+    network_settings,
+    parse_pairs,
+    resolve_connector,
+)
 from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
@@ -58,7 +62,7 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
         return USAGE
     loaded, keys = prepared
     try:
-        given: dict[str, Any] = dict(_pairs(args.input or [], "--input"))
+        given: dict[str, Any] = dict(parse_pairs(args.input or [], "--input"))
         if args.input_json:
             given.update(_json_object(args.input_json))
     except InputError as exc:
@@ -136,7 +140,8 @@ def cmd_link(args: argparse.Namespace, redactor: Redactor) -> int:
     spec = connect_session_form(account.origin_owner_id, account.origin_owner_name,
                                 tuple(account.categories))
     try:
-        values = spec.with_defaults(_pairs(args.field or [], "--field", spec.names))
+        values = spec.with_defaults(parse_pairs(args.field or [], "--field", spec.names,
+                                                  "A connect session"))
         missing = spec.problems(values)
         if missing:
             raise InputError("; ".join(f"{n}: {p}" for n, p in missing.items())
@@ -259,9 +264,7 @@ def _prepare(args: argparse.Namespace, platform: str
             raise InputError(f"{args.connector} is not a {platform} account file; `workbench "
                              f"{command}` needs one with `platform: {platform}`")
         spec = loaded.form
-        values = {n: os.environ[env_name(n)] for n in spec.names if env_name(n) in os.environ}
-        values.update(_pairs(args.set or [], "--set", spec.names))
-        values = spec.with_defaults(values)
+        values = spec.with_defaults(given_values(spec, loaded.name, args.set or []))
         missing = spec.problems(values)
         if missing:
             names = ", ".join(f"{n} ({p})" for n, p in missing.items())
@@ -273,18 +276,6 @@ def _prepare(args: argparse.Namespace, platform: str
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
     return None
-
-
-def _pairs(pairs: list[str], option: str, known: list[str] | None = None) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise InputError(f"{option} needs NAME=VALUE, got {pair!r}")
-        if known is not None and name not in known:
-            raise InputError(f"no field {name!r} for {option}; known: {', '.join(known)}")
-        values[name] = value
-    return values
 
 
 def _json_object(text: str) -> dict[str, Any]:

@@ -75,6 +75,10 @@ async def test_usage_errors_are_exit_2(sandbox: SandboxServer) -> None:
     assert other.code == 2 and "not a deck account file" in other.stderr
     outside = await workbench("job", "sandbox_deck", "--listen", "0.0.0.0:9000")
     assert outside.code == 2 and "127.0.0.1 only" in outside.stderr
+    unknown = await workbench("job", "sandbox_deck", "--set", "client_secret=x")
+    assert unknown.code == 2
+    assert "Sandbox: Deck jobs has no field 'client_secret'; its fields are: environment" \
+        in unknown.stderr
     bad_json = await job(sandbox, "--input-json", "[1, 2")
     assert bad_json.code == 2 and "--input-json is not JSON" in bad_json.stderr
 
