@@ -162,7 +162,7 @@ def test_stackone_link_account_created_and_verified(
     run(complete_link(panel.link.text(), "customer-provider-key"))
     qtbot.waitUntil(lambda: settled(window, "ok"), timeout=10_000)
     assert "hris/employees answered (2 records)" in banner(window)
-    viewport = window.platform.scroll.viewport()
+    viewport = window.platform.scroll_area.viewport()
     top_left = panel.account.mapTo(viewport, panel.account.rect().topLeft())
     placed = panel.account.rect().translated(top_left)
     assert placed.height() > 0 and viewport.rect().contains(placed)  # in view, not cut off

@@ -131,7 +131,7 @@ class PlatformPane(QWidget):
         column.addWidget(self.deck)  # one shows at a time (a stack would be as tall as both)
         column.addWidget(self.stackone)
         column.addStretch(1)
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(page)

@@ -142,7 +142,7 @@ class StackOnePanel(QWidget):
 
     def _on_session(self, session: ConnectSession) -> None:
         self._set_link(session.auth_link_url)
-        self._pane.scroll.ensureWidgetVisible(self.link)  # what the user needs next
+        self._pane.scroll_area.ensureWidgetVisible(self.link)  # what the user needs next
         self._pane.banner.show_busy("Send the link to the customer; waiting for "
                                     "account.created (and polling the account list)…")
 
@@ -155,7 +155,7 @@ class StackOnePanel(QWidget):
             self.account.setText(
                 f"Account <b>{linked.account_id}</b> via {via}{signed}: provider "
                 f"{account.get('provider', '?')}, status {account.get('status', '?')}.")
-            self._pane.scroll.ensureWidgetVisible(self.account)
+            self._pane.scroll_area.ensureWidgetVisible(self.account)
         if error is not None:
             self._pane.banner.show_result(False, str(error), error.hint)
             return
