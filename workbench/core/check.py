@@ -15,10 +15,12 @@ import httpx
 
 from workbench.core.auth import AuthContext, OAuth2Flow, TokenSet, build_auth
 from workbench.core.auth.oauth2 import TokenCallback
+from workbench.core.auth.plugins import VendorScheme, vendor_scheme
 from workbench.core.config.model import Blueprint, Step
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import FormSpec, form_spec, step_placeholders
+from workbench.core.sesam import ReceivedSecret, received_secrets
 from workbench.core.templates import BASE_URL, fill, join_url, placeholders
 from workbench.core.transport import TransportSettings, classify, create_client, tag
 from workbench.core.verdict import (
@@ -48,11 +50,13 @@ class CheckOptions:
 
 @dataclass
 class CheckResult:
-    """The verdict, the token obtained (if any) and this run's events."""
+    """The verdict, the token obtained (if any), this run's events and, for a Sesam manifest,
+    what the system would receive."""
 
     verdict: Verdict
     token: TokenSet | None = None
     events: list[Event] = field(default_factory=list)
+    received: list[ReceivedSecret] = field(default_factory=list)
 
 
 async def run_check(
@@ -65,8 +69,7 @@ async def run_check(
     return await _recorded(_run, blueprint, given, log, options or CheckOptions())
 
 
-Run = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions],
-               Awaitable[tuple[Verdict, TokenSet | None]]]
+Run = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions], Awaitable[CheckResult]]
 
 
 async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
@@ -75,10 +78,11 @@ async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], lo
     events: list[Event] = []
     unsubscribe = log.subscribe(events.append)
     try:
-        verdict, token = await run(blueprint, given, log, options)
+        result = await run(blueprint, given, log, options)
     finally:
         unsubscribe()
-    return CheckResult(verdict, token, events)
+    result.events = events
+    return result
 
 
 @dataclass
@@ -86,6 +90,7 @@ class _Prepared:
     """A check ready to send: the client (with auth) and the requests, or why it cannot run."""
 
     facts: AuthFacts
+    values: dict[str, str] = field(default_factory=dict)
     auth: httpx.Auth | None = None
     client: httpx.AsyncClient | None = None
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -98,6 +103,9 @@ def _prepare(
 ) -> _Prepared:
     spec = form_spec(blueprint)
     values, warnings = _clean(spec, spec.with_defaults(given))
+    vendor = vendor_scheme(spec.auth_type)
+    if vendor is not None and vendor.prepare is not None:
+        values = vendor.prepare(values, options.token)
     for name in spec.secret_names:
         log.redactor.add_value(values.get(name))
     waived = _base_url_only(blueprint) if options.base_url else set()
@@ -106,31 +114,50 @@ def _prepare(
     facts = _facts(blueprint, values)
     missing = missing_values(spec, values, waived)
     if missing is not None:
-        return _Prepared(facts, problem=missing)
+        return _Prepared(facts, values, problem=missing)
     try:
         params = dict(values)  # steps may use auth fields too ({{%client_id%}})
-        base_url = (options.base_url or fill(blueprint.connector.base_url, params,
-                                             what="base_url")).rstrip("/")
+        base_url = (options.base_url or _vendor_base_url(blueprint, values) or fill(
+            blueprint.connector.base_url, params, what="base_url")).rstrip("/")
         params[BASE_URL] = base_url
         headers = {
             k: fill(v, params, what=f"default header {k}")
             for k, v in blueprint.connector.default_headers.items()
         }
-        auth = build_auth(blueprint.authentication, values, _auth_context(blueprint, params,
-                                                                          options, log))
-        requests = _requests(blueprint.check_steps, options.endpoint, base_url, params)
+        context = _auth_context(blueprint, params, options, log)
+        auth = build_auth(blueprint.authentication, values, context)
+        method, endpoint = _vendor_check(vendor, options.endpoint)
+        requests = _requests(blueprint.check_steps, endpoint, base_url, params, method)
         client = create_client(log, options.settings, auth=auth, headers=headers)
     except InputError as exc:
-        return _Prepared(facts, problem=config_error(str(exc)))
-    return _Prepared(facts, auth, client, requests, warnings)
+        return _Prepared(facts, values, problem=config_error(str(exc)))
+    return _Prepared(facts, values, auth, client, requests, warnings)
+
+
+def _vendor_base_url(blueprint: Blueprint, values: Mapping[str, str]) -> str:
+    """A vendor scheme's host for the chosen environment (a base_url parameter wins)."""
+    entry = blueprint.authentication
+    vendor = vendor_scheme(entry.auth_type if entry else None)
+    if entry is None or vendor is None or vendor.base_url is None:
+        return ""
+    return values.get("base_url", "") or vendor.base_url(entry, values)
+
+
+def _vendor_check(vendor: VendorScheme | None, endpoint: str | None) -> tuple[str, str | None]:
+    """The check request: the caller's endpoint, else the vendor scheme's own."""
+    if endpoint or vendor is None or not vendor.check:
+        return "GET", endpoint
+    method, _, path = vendor.check.partition(" ")
+    return method, path
 
 
 async def _run(
     blueprint: Blueprint, given: Mapping[str, str], log: EventLog, options: CheckOptions
-) -> tuple[Verdict, TokenSet | None]:
+) -> CheckResult:
     prepared = _prepare(blueprint, given, log, options)
     if prepared.problem is not None or prepared.client is None:
-        return prepared.problem or config_error("Nothing to check."), None
+        verdict = prepared.problem or config_error("Nothing to check.")
+        return CheckResult(verdict, received=received_secrets(blueprint, prepared.values))
     auth, facts = prepared.auth, prepared.facts
     verdict = config_error("Nothing to check.")
     async with prepared.client as client:
@@ -150,8 +177,18 @@ async def _run(
         except InputError as exc:
             verdict = config_error(str(exc))
     verdict.warnings[:0] = prepared.warnings
-    token = auth.token if isinstance(auth, OAuth2Flow) else None
-    return verdict, token
+    _vendor_hint(blueprint, verdict, prepared.values)
+    token = auth.token if isinstance(auth, OAuth2Flow) else options.token
+    received = received_secrets(blueprint, prepared.values, auth, token)
+    return CheckResult(verdict, token if isinstance(auth, OAuth2Flow) else None,
+                       received=received)
+
+
+def _vendor_hint(blueprint: Blueprint, verdict: Verdict, values: Mapping[str, str]) -> None:
+    entry = blueprint.authentication
+    vendor = vendor_scheme(entry.auth_type if entry else None)
+    if not verdict.ok and vendor is not None and vendor.hint is not None:
+        verdict.hint = vendor.hint(verdict, values) or verdict.hint
 
 
 async def renew_token(
@@ -167,25 +204,27 @@ async def renew_token(
 
 async def _renew(
     blueprint: Blueprint, given: Mapping[str, str], log: EventLog, options: CheckOptions
-) -> tuple[Verdict, TokenSet | None]:
+) -> CheckResult:
     prepared = _prepare(blueprint, given, log, options)
     if prepared.problem is not None or prepared.client is None:
-        return prepared.problem or config_error("Nothing to renew."), None
+        return CheckResult(prepared.problem or config_error("Nothing to renew."))
     auth = prepared.auth
     if not isinstance(auth, OAuth2Flow):
-        return config_error("Only OAuth2 connectors have tokens to renew."), None
+        return CheckResult(config_error("Only OAuth2 connectors have tokens to renew."))
     has_refresh = bool(options.token and options.token.refresh_token)
     if auth.grant.grant_type == "authorization_code" and not has_refresh:
-        return config_error("There is no refresh token to renew with: authorize again."), None
+        return CheckResult(config_error("There is no refresh token to renew with: authorize "
+                                        "again."))
     async with prepared.client as client:
         try:
             token = await auth.fetch_token(client)
         except TokenEndpointError as exc:
-            return from_token_error(exc, prepared.facts), None
+            return CheckResult(from_token_error(exc, prepared.facts))
         except httpx.TransportError as exc:
-            return from_network_error(classify(exc, log.redactor.url(_request_url(exc)))), None
+            return CheckResult(from_network_error(classify(exc, log.redactor.url(
+                _request_url(exc)))))
     how = "refreshed" if has_refresh else "obtained"
-    return Verdict("ok", f"A new access token was {how}."), token
+    return CheckResult(Verdict("ok", f"A new access token was {how}."), token)
 
 
 def missing_values(spec: FormSpec, values: Mapping[str, str],
@@ -213,18 +252,19 @@ def _auth_context(
         token_url = fill(entry.oauth2_settings.token_url, params, what="token_url")
     log.redactor.add_value(options.code_verifier or None)
     return AuthContext(log.redactor, token_url, options.on_token, options.token,
-                       options.code_verifier)
+                       options.code_verifier, params[BASE_URL])
 
 
 def _requests(
-    steps: list[Step], endpoint: str | None, base_url: str, params: Mapping[str, str]
+    steps: list[Step], endpoint: str | None, base_url: str, params: Mapping[str, str],
+    method: str = "GET",
 ) -> list[tuple[str, dict[str, Any]]]:
     """(label, httpx request arguments) for each request the check sends."""
     if not steps:
         target = base_url
         if endpoint:
             target = join_url(base_url, fill(endpoint, params, what="endpoint"))
-        return [(_label("GET", target), {"method": "GET", "url": target,
+        return [(_label(method, target), {"method": method, "url": target,
                                           "extensions": tag(FLOW, "check")})]
     built = []
     for number, step in enumerate(steps, 1):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.config.model import (
     RESPONSE_ONLY_KEYS,
     Authentication,
@@ -110,7 +111,8 @@ def form_spec(blueprint: Blueprint) -> FormSpec:
     if auth is None or auth.auth_type is None:
         return FormSpec(tuple(fields))
     grant = auth.oauth2_settings.grant_type if auth.oauth2_settings else None
-    fields += _auth_fields(auth, grant)
+    vendor = vendor_scheme(auth.auth_type)
+    fields += _vendor_fields(auth, vendor.fields) if vendor else _auth_fields(auth, grant)
     return FormSpec(tuple(fields), auth.auth_type, grant, auth.key_map())
 
 
@@ -182,6 +184,23 @@ def _auth_fields(auth: Authentication, grant: str | None) -> list[FormField]:
                 help=(entry.description if entry and entry.description else _HELP.get(name, "")),
             )
         )
+    return result
+
+
+def _vendor_fields(auth: Authentication, fields: tuple[FormField, ...]) -> list[FormField]:
+    """A vendor scheme's own fields; the connector may set their defaults, labels and help."""
+    result = []
+    for spec in fields:
+        entry = auth.field(spec.name)
+        if entry is not None:
+            spec = replace(
+                spec,
+                label=entry.label or spec.label,
+                default=entry.value if entry.value is not None else spec.default,
+                help=entry.description or spec.help,
+                required=spec.required if entry.required is None else entry.required,
+            )
+        result.append(replace(spec, group="authentication"))
     return result
 
 

@@ -113,7 +113,7 @@ def _is_base64url(part: str) -> bool:
     return _BASE64URL.fullmatch(part.rstrip("=")) is not None
 
 
-def _b64url_decode(part: str) -> bytes | None:
+def b64url_decode(part: str) -> bytes | None:
     bare = part.rstrip("=")
     if not bare or not _is_base64url(bare):
         return None
@@ -124,7 +124,7 @@ def _b64url_decode(part: str) -> bytes | None:
 
 
 def _json_object(part: str) -> dict[str, Any] | None:
-    raw = _b64url_decode(part)
+    raw = b64url_decode(part)
     if raw is None:
         return None
     try:

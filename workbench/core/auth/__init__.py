@@ -1,21 +1,26 @@
 """Auth schemes by name: each turns a connector's auth entry and form values into an httpx.Auth.
 
-Schemes are registered, not special-cased: a vendor scheme adds itself with `register_scheme`.
+The four Blueprint schemes are registered here; vendor schemes are plugins (`plugins.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
 from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant, TokenCallback
+from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.auth.schemes import ApiKeyAuth, BearerAuth
 from workbench.core.auth.token_endpoint import ClientCredentials
 from workbench.core.auth.tokens import TokenSet
-from workbench.core.config.model import Authentication
+from workbench.core.errors import InputError
 from workbench.core.redaction import Redactor
+
+if TYPE_CHECKING:
+    from workbench.core.config.model import Authentication
 
 __all__ = [
     "AuthContext",
@@ -35,9 +40,10 @@ class AuthContext:
     on_token: TokenCallback | None = None
     token: TokenSet | None = None  # a token kept from an earlier run
     code_verifier: str = ""
+    base_url: str = ""  # where the check's requests go, placeholders filled (or overridden)
 
 
-SchemeBuilder = Callable[[Authentication, Mapping[str, str], AuthContext], httpx.Auth]
+SchemeBuilder = Callable[["Authentication", Mapping[str, str], AuthContext], httpx.Auth]
 _SCHEMES: dict[str, SchemeBuilder] = {}
 
 
@@ -52,7 +58,13 @@ def build_auth(
     """The httpx.Auth for a connector's auth entry; None when it needs no auth."""
     if entry is None or entry.auth_type is None:
         return None
-    return _SCHEMES[entry.auth_type](entry, values, context)
+    builtin = _SCHEMES.get(entry.auth_type)
+    if builtin is not None:
+        return builtin(entry, values, context)
+    vendor = vendor_scheme(entry.auth_type)
+    if vendor is None:
+        raise InputError(f"auth_type {entry.auth_type!r} is not installed")
+    return vendor.build(entry, values, context)
 
 
 def _bearer(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:

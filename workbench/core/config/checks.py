@@ -13,6 +13,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, Tag
 
+from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.config.findings import Finding
 from workbench.core.config.model import IMPLIED_AUTH_FIELDS, RESPONSE_ONLY_KEYS, Blueprint
 from workbench.core.templates import BASE_URL, placeholders
@@ -115,7 +116,10 @@ def _defined_names(data: dict[Any, Any]) -> set[str]:
             if isinstance(entry.get("name"), str):
                 names.add(entry["name"])
         else:
-            names.update(IMPLIED_AUTH_FIELDS.get(str(entry.get("auth_type")), ()))
+            auth_type = str(entry.get("auth_type"))
+            names.update(IMPLIED_AUTH_FIELDS.get(auth_type, ()))
+            vendor = vendor_scheme(auth_type)
+            names.update(f.name for f in (vendor.fields if vendor else ()))
             fields = entry.get("fields")
             for item in fields if isinstance(fields, list) else []:
                 name = item.get("name") if isinstance(item, dict) else None

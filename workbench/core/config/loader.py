@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from workbench.core.config.checks import misspelled_keys, unknown_placeholders
 from workbench.core.config.findings import Finding, place
+from workbench.core.config.manifest import is_manifest_path, load_manifest_data
 from workbench.core.config.model import Blueprint
 from workbench.core.config.validation import validation_findings
 from workbench.core.config.yaml_loader import NodePosition, Position, parse_yaml, problem_at
@@ -46,6 +47,9 @@ def load_connector(path: str | os.PathLike[str]) -> LoadedConnector:
 def load_connector_text(text: str, path: str | os.PathLike[str] = "<text>") -> LoadedConnector:
     """Load connector YAML held in memory; `path` only names it in messages."""
     name = str(path)
+    if is_manifest_path(name):
+        manifest, positions = load_manifest_data(text, name)
+        return LoadedConnector(Path(path), manifest, text, positions)
     parsed = parse_yaml(text, name)
     data = parsed.data
     if data is None:
@@ -110,14 +114,15 @@ def _not_utf8(file: Path, exc: UnicodeDecodeError) -> ConfigProblem:
 
 
 def discover_connectors(folder: str | os.PathLike[str]) -> list[Path]:
-    """Every *.yaml / *.yml file under `folder` (recursive, hidden folders skipped), sorted."""
+    """Every *.yaml / *.yml file and Sesam manifest.json under `folder` (recursive, hidden
+    folders skipped), sorted."""
     root = Path(folder)
     if not root.is_dir():
         return []
     return sorted(
         p
         for p in root.rglob("*")
-        if p.suffix.lower() in CONNECTOR_SUFFIXES
+        if (p.suffix.lower() in CONNECTOR_SUFFIXES or is_manifest_path(p))
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(root).parts[:-1])
     )

@@ -19,7 +19,13 @@ from pydantic import (
     model_validator,
 )
 
-AuthType = Literal["bearer", "basic_http", "api_key", "oauth2"]
+from workbench.core.auth.plugins import vendor_scheme, vendor_schemes
+
+BUILTIN_AUTH_TYPES = ("bearer", "basic_http", "api_key", "oauth2")
+# Vendor schemes (plugins) add names at run time, so the schema offers these and allows more.
+AuthType = Annotated[str, WithJsonSchema({
+    "anyOf": [{"enum": [*BUILTIN_AUTH_TYPES, "tripletex", "superoffice-ticket", "jwt"]},
+              {"type": "string", "description": "A scheme added by an installed plugin."}]})]
 GrantType = Literal["client_credentials", "refresh_token", "authorization_code"]
 ParameterType = Literal[
     "string", "integer", "boolean", "date_range", "list", "multiselect", "authentication"
@@ -127,11 +133,21 @@ class Authentication(_Open):
     oauth2_settings: OAuth2Settings | None = None
     fields: list[FieldEntry] = Field(default_factory=list)
 
+    @field_validator("auth_type")
+    @classmethod
+    def _known_auth_type(cls, auth_type: str | None) -> str | None:
+        if auth_type is None or auth_type in BUILTIN_AUTH_TYPES or vendor_scheme(auth_type):
+            return auth_type
+        known = ", ".join([*BUILTIN_AUTH_TYPES, *sorted(vendor_schemes())])
+        raise ValueError(f"unknown auth_type {auth_type!r}; known: {known}")
+
     @model_validator(mode="after")
     def _check_shape(self) -> Authentication:
+        vendor = vendor_scheme(self.auth_type)
+        signs_in = self.auth_type == "oauth2" or bool(vendor and vendor.uses_oauth2)
         if self.auth_type == "oauth2" and self.oauth2_settings is None:
             raise ValueError("auth_type oauth2 needs an oauth2_settings block")
-        if self.auth_type != "oauth2" and self.oauth2_settings is not None:
+        if not signs_in and self.oauth2_settings is not None:
             raise ValueError(
                 f"oauth2_settings only applies to auth_type oauth2, not {self.auth_type}"
             )

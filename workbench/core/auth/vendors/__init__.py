@@ -1,0 +1,1 @@
+"""Vendor auth schemes, one module each, registered as `workbench.auth_schemes` entry points."""
