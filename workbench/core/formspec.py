@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from workbench.core.auth.plugins import vendor_scheme
+from workbench.core.auth.plugins import environment_names, vendor_scheme
 from workbench.core.config.model import (
     RESPONSE_ONLY_KEYS,
     Authentication,
@@ -191,6 +191,8 @@ def _vendor_fields(auth: Authentication, fields: tuple[FormField, ...]) -> list[
     """A vendor scheme's own fields; the connector may set their defaults, labels and help."""
     result = []
     for spec in fields:
+        if spec.name == "environment" and spec.options:
+            spec = replace(spec, options=environment_names(auth, spec.options))
         entry = auth.field(spec.name)
         if entry is not None:
             spec = replace(

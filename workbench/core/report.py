@@ -20,6 +20,8 @@ def check_json(result: CheckResult, redactor: Redactor, **extra: Any) -> dict[st
     data["warnings"] = [redactor.text(w) for w in verdict.warnings]
     data["token"] = result.token.summary() if result.token else None
     data["steps"] = [event.render(redactor) for event in result.events]
+    if result.received:
+        data["system_receives"] = [secret.to_dict() for secret in result.received]
     data.update(extra)
     return data
 
@@ -47,7 +49,20 @@ def check_text(result: CheckResult, redactor: Redactor, *, verbose: bool = False
             + (f", scope {summary['scope']!r}" if summary["scope"] else "")
             + (", with refresh token" if summary["refresh_token"] else "")
         )
+    lines += received_text(result)
     return "\n".join(lines)
+
+
+def received_text(result: CheckResult) -> list[str]:
+    """"What the system receives" for a Sesam connector: names, never values."""
+    if not result.received:
+        return []
+    width = max(len(secret.name) for secret in result.received)
+    lines = ["What the system receives:"]
+    for secret in result.received:
+        state = secret.masked if secret.present else f"MISSING ({secret.missing_because})"
+        lines.append(f"  {secret.name.ljust(width)}  {state}")
+    return lines
 
 
 def timeline_line(number: int, event: Event, redactor: Redactor) -> str:

@@ -12,13 +12,16 @@ selects the scheme. Schemes load lazily, once; one that fails to load is reporte
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
+
+from workbench.core.errors import InputError
+from workbench.core.templates import fill
 
 if TYPE_CHECKING:
     from workbench.core.auth import AuthContext
@@ -99,6 +102,25 @@ def _loaded() -> tuple[dict[str, VendorScheme], tuple[PluginProblem, ...]]:
         LOG.warning("auth scheme %s (%s) not loaded: %s", problem.name, problem.target,
                     problem.reason)
     return schemes, tuple(problems)
+
+
+def environment_url(entry: Authentication, values: Mapping[str, str],
+                    defaults: Mapping[str, str], fallback: str) -> str:
+    """The URL of the environment named in `values["environment"]`. A connector's
+    `environments` may add names or point them elsewhere (a sandbox), with {placeholders}."""
+    extra = (entry.model_extra or {}).get("environments")
+    hosts = {**defaults, **({str(k): str(v) for k, v in extra.items()}
+                            if isinstance(extra, dict) else {})}
+    name = values.get("environment") or fallback
+    if name not in hosts:
+        raise InputError(f"unknown environment {name!r}; choose {', '.join(hosts)}")
+    return fill(hosts[name], values, what=f"environment {name}").rstrip("/")
+
+
+def environment_names(entry: Authentication, defaults: Iterable[str]) -> tuple[str, ...]:
+    """The environments to offer: the scheme's and the connector's own."""
+    extra = (entry.model_extra or {}).get("environments")
+    return tuple(dict.fromkeys([*defaults, *(extra if isinstance(extra, dict) else ())]))
 
 
 def vendor_schemes() -> dict[str, VendorScheme]:

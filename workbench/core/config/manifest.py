@@ -24,7 +24,8 @@ from workbench.core.errors import ConfigError
 MANIFEST_NAME = "manifest.json"
 SESAM_KEY = "sesam"  # Blueprint extra that marks a connector loaded from a manifest
 # Sesam secret name → the form field that holds it, per built-in scheme.
-SECRET_FIELDS = {"header": "key_value", "query_param": "key_value", "basic_password": "password"}
+SECRET_FIELDS = {"header": "key_value", "query_param": "key_value", "basic_password": "password",
+                 "oauth2_client_secret": "client_secret"}
 
 
 class OAuth2Block(_Open):
@@ -42,9 +43,19 @@ class JwtBlock(_Open):
 class ApiKeyUse(_Open):
     """How the `api_key` secret is sent (the system template's `$SECRET(api_key)`)."""
 
-    location: Literal["header", "query_param", "basic_password"] = "header"
+    location: Literal["header", "query_param", "basic_password", "oauth2_client_secret"] = "header"
     name: str = Field(default="Authorization", description="Header or query parameter name.")
-    username: str | None = Field(default=None, description="Basic username (basic_password).")
+    username: str | None = Field(
+        default=None, description="Basic username (basic_password) or client id (oauth2).")
+    username_label: str | None = Field(default=None, description="What to call it in the form.")
+    token_url: str | None = Field(
+        default=None, description="oauth2_client_secret: where client credentials buy a token.")
+
+    @model_validator(mode="after")
+    def _token_url_for_oauth2(self) -> ApiKeyUse:
+        if self.location == "oauth2_client_secret" and not self.token_url:
+            raise ValueError("location oauth2_client_secret needs a token_url")
+        return self
 
 
 class WorkbenchBlock(_Open):
@@ -56,6 +67,8 @@ class WorkbenchBlock(_Open):
     check: str | None = Field(default=None, description='The check request, e.g. "GET /me".')
     api_key: ApiKeyUse | None = None
     environments: dict[str, str] = Field(default_factory=dict)
+    defaults: dict[str, Text] = Field(
+        default_factory=dict, description="Form values to start with (a sandbox's demo keys).")
 
     @model_validator(mode="after")
     def _check_shape(self) -> WorkbenchBlock:
@@ -174,6 +187,7 @@ def as_blueprint(manifest: Manifest, path: str) -> dict[str, Any]:
         method, _, endpoint = extra.check.strip().partition(" ")
         steps.append({"name": "check", "type": "rest", "http_method": method.upper(),
                       "endpoint": "{{%BASE_URL%}}/" + endpoint.strip().lstrip("/")})
+    _apply_defaults(extra.defaults, params, entry)
     name = extra.name or Path(path).parent.name or Path(path).stem
     return {
         "interface_parameters": {"section": {"source": [*params, entry]}},
@@ -183,11 +197,34 @@ def as_blueprint(manifest: Manifest, path: str) -> dict[str, Any]:
     }
 
 
+def _apply_defaults(defaults: dict[str, str], params: list[dict[str, Any]],
+                    entry: dict[str, Any]) -> None:
+    """Start values: a parameter's value, else an auth field's (added if the scheme implies it)."""
+    for name, value in defaults.items():
+        param = next((p for p in params if p["name"] == name), None)
+        field = next((f for f in entry["fields"] if f["name"] == name), None)
+        if param is not None:
+            param["value"] = value
+        elif field is not None:
+            field["value"] = value
+        else:
+            entry["fields"].append({"name": name, "value": value})
+
+
 def _api_key_entry(use: ApiKeyUse) -> dict[str, Any]:
     help_text = "The Sesam secret api_key."
+    if use.location == "oauth2_client_secret":
+        settings = {"grant_type": "client_credentials", "token_url": use.token_url,
+                    "is_basic_auth": True}
+        return {"auth_type": "oauth2", "oauth2_settings": settings, "fields": [
+            {"name": "client_id", "value": use.username,
+             "label": use.username_label or "Client id"},
+            {"name": "client_secret", "label": "api_key", "is_encrypted": True,
+             "description": help_text + " Sent as the OAuth2 client secret."}]}
     if use.location == "basic_password":
         return {"auth_type": "basic_http", "fields": [
-            {"name": "username", "value": use.username, "label": "Username"},
+            {"name": "username", "value": use.username,
+             "label": use.username_label or "Username"},
             {"name": "password", "label": "api_key", "is_encrypted": True,
              "description": help_text + " Sent as the Basic password."}]}
     return {"auth_type": "api_key", "location": use.location, "fields": [

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from workbench.core.auth import AuthContext
-from workbench.core.auth.plugins import VendorScheme
+from workbench.core.auth.plugins import VendorScheme, environment_url
 from workbench.core.auth.tokens import TokenSet
 from workbench.core.config.model import Authentication
 from workbench.core.errors import InputError, TokenEndpointError
@@ -196,11 +196,7 @@ def signed_in(values: Mapping[str, str], token: TokenSet | None) -> dict[str, st
 
 
 def login_base(entry: Authentication, values: Mapping[str, str]) -> str:
-    hosts = {**ENVIRONMENTS, **_extra_environments(entry)}
-    name = values.get("environment") or "sod"
-    if name not in hosts:
-        raise InputError(f"unknown SuperOffice environment {name!r}; use {', '.join(hosts)}")
-    return hosts[name].rstrip("/")
+    return environment_url(entry, values, ENVIRONMENTS, "sod")
 
 
 def base_url(entry: Authentication, values: Mapping[str, str]) -> str:
@@ -231,11 +227,6 @@ def _build(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -
 def _received(values: Mapping[str, str], auth: httpx.Auth | None) -> Mapping[str, str]:
     ticket = auth.ticket if isinstance(auth, SuperOfficeTicket) else None
     return {"so_ticket": ticket or "", "oauth_client_secret": values.get("client_secret", "")}
-
-
-def _extra_environments(entry: Authentication) -> dict[str, str]:
-    extra = (entry.model_extra or {}).get("environments")
-    return {str(k): str(v) for k, v in extra.items()} if isinstance(extra, dict) else {}
 
 
 SCHEME = VendorScheme(

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from workbench.core.auth import AuthContext
-from workbench.core.auth.plugins import VendorScheme
+from workbench.core.auth.plugins import VendorScheme, environment_url
 from workbench.core.config.model import Authentication
-from workbench.core.errors import InputError, TokenEndpointError
+from workbench.core.errors import TokenEndpointError
 from workbench.core.formspec import FormField
 from workbench.core.redaction import Redactor
 from workbench.core.transport import tag
@@ -100,11 +100,7 @@ class TripletexSession(httpx.Auth):
 
 def base_url(entry: Authentication, values: Mapping[str, str]) -> str:
     """The host of the chosen environment (a connector may point the names elsewhere)."""
-    hosts = {**ENVIRONMENTS, **_extra_environments(entry)}
-    name = values.get("environment") or "production"
-    if name not in hosts:
-        raise InputError(f"unknown Tripletex environment {name!r}; use {' or '.join(hosts)}")
-    return hosts[name]
+    return environment_url(entry, values, ENVIRONMENTS, "production")
 
 
 def _build(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
@@ -131,11 +127,6 @@ def _hint(verdict: Verdict, values: Mapping[str, str]) -> str | None:
         return ("Tripletex did not accept the session token: the session may have expired or "
                 "belong to the other environment.")
     return None
-
-
-def _extra_environments(entry: Authentication) -> dict[str, str]:
-    extra = (entry.model_extra or {}).get("environments")
-    return {str(k): str(v) for k, v in extra.items()} if isinstance(extra, dict) else {}
 
 
 def _json(response: httpx.Response) -> Any:

@@ -21,6 +21,7 @@ from workbench.core.config.model import Authentication
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.formspec import FormField
 from workbench.core.redaction import Redactor
+from workbench.core.templates import fill
 from workbench.core.transport import tag
 from workbench.core.verdict import Verdict
 
@@ -143,9 +144,14 @@ def _jwt_block(entry: Authentication) -> dict[str, Any]:
     return block if isinstance(block, dict) else {}
 
 
+def login_url(entry: Authentication, values: Mapping[str, str]) -> str:
+    login = str(_jwt_block(entry).get("login_url") or DEFAULT_LOGIN_URL)
+    return fill(login, values, what="jwt.login_url")
+
+
 def base_url(entry: Authentication, values: Mapping[str, str]) -> str:
     """The API root: the login URL without its `/Auth/ApiLogin` path."""
-    login = str(_jwt_block(entry).get("login_url") or DEFAULT_LOGIN_URL)
+    login = login_url(entry, values)
     cut = login.lower().rfind("/auth/")
     if cut < 0:
         raise InputError(f"jwt.login_url {login!r} does not end in /Auth/ApiLogin")
@@ -158,8 +164,7 @@ def _build(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -
     ctx.redactor.add_header(header_key)
     ctx.redactor.add_key(header_key)
     ctx.redactor.add_value(values.get("api_key"))
-    login_url = str(block.get("login_url") or DEFAULT_LOGIN_URL)
-    return WebcrmLogin(login_url, values["api_key"], header_key=header_key,
+    return WebcrmLogin(login_url(entry, values), values["api_key"], header_key=header_key,
                        redactor=ctx.redactor)
 
 
