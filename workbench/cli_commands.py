@@ -24,6 +24,7 @@ from workbench.core.config import (
     load_connector,
 )
 from workbench.core.config.loader import read_connector
+from workbench.core.config.manifest import is_manifest_path
 from workbench.core.connector_files import is_platform_text, load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
@@ -195,12 +196,18 @@ def resolve_connector(name: str) -> Path:
     if path.exists():
         return path
     wanted = name.lower().replace("-", "_").replace(" ", "_")
-    candidates = discover_connectors(bundled_connectors_dir())
-    for candidate in candidates:
-        if candidate.stem.lower() == wanted:
+    candidates = {_short_name(c): c for c in discover_connectors(bundled_connectors_dir())}
+    for short, candidate in candidates.items():
+        if short.lower().replace("-", "_") == wanted:
             return candidate
-    known = ", ".join(c.stem for c in candidates)
+    known = ", ".join(candidates)
     raise InputError(f"no connector file or bundled connector named {name!r} (bundled: {known})")
+
+
+def _short_name(path: Path) -> str:
+    """How a bundled connector is named on the command line: its file stem, or for a Sesam
+    manifest.json its folder."""
+    return path.parent.name if is_manifest_path(path) else path.stem
 
 
 def _is_platform_file(name: str) -> bool:

@@ -12,14 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.config.loader import (
     CONNECTOR_SUFFIXES,
     LoadedConnector,
     bundled_connectors_dir,
 )
+from workbench.core.config.manifest import is_manifest_path
+from workbench.core.config.model import Authentication
 from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError, ConfigProblem
 from workbench.core.platforms.account import LoadedPlatform
+from workbench.core.sesam import is_sesam
 
 Origin = Literal["bundled", "opened"]
 ORIGINS: tuple[Origin, ...] = ("bundled", "opened")
@@ -77,14 +81,8 @@ class LibraryEntry:
             return {"deck": "Deck account", "stackone": "StackOne account"}[self.platform.platform]
         if not self.loaded:
             return ""
-        auth = self.loaded.blueprint.authentication
-        if auth is None or auth.auth_type is None:
-            return "no auth"
-        if auth.auth_type == "oauth2" and auth.oauth2_settings is not None:
-            return "oauth2 · " + auth.oauth2_settings.grant_type.replace("_", " ")
-        if auth.auth_type == "api_key" and auth.location:
-            return "api key · " + auth.location.replace("_param", "")
-        return {"basic_http": "basic", "api_key": "api key"}.get(auth.auth_type, auth.auth_type)
+        label = _auth_label(self.loaded.blueprint.authentication)
+        return f"Sesam · {label}" if is_sesam(self.loaded.blueprint) else label
 
     @property
     def search_text(self) -> str:
@@ -246,6 +244,19 @@ class ConnectorLibrary:
         return entry
 
 
+def _auth_label(auth: Authentication | None) -> str:
+    if auth is None or auth.auth_type is None:
+        return "no auth"
+    vendor = vendor_scheme(auth.auth_type)
+    if vendor is not None:
+        return vendor.title
+    if auth.auth_type == "oauth2" and auth.oauth2_settings is not None:
+        return "oauth2 · " + auth.oauth2_settings.grant_type.replace("_", " ")
+    if auth.auth_type == "api_key" and auth.location:
+        return "api key · " + auth.location.replace("_param", "")
+    return {"basic_http": "basic", "api_key": "api key"}.get(auth.auth_type, auth.auth_type)
+
+
 def connector_id_for(path: Path) -> str:
     """The id the app files a connector's values under, for a file reached by path alone
     (the CLI): the same as its library entry's `connector_id`."""
@@ -255,8 +266,10 @@ def connector_id_for(path: Path) -> str:
 
 
 def _load_file(file: Path) -> LoadedConnector | LoadedPlatform:
-    if file.suffix.lower() not in CONNECTOR_SUFFIXES and not file.is_dir():
-        message = "not a connector file: connector files are YAML and end in .yaml or .yml"
+    if file.suffix.lower() not in CONNECTOR_SUFFIXES and not file.is_dir() and not \
+            is_manifest_path(file):
+        message = ("not a connector file: connector files are YAML (.yaml, .yml) or Sesam "
+                   "manifest.json files")
         raise ConfigError([ConfigProblem(str(file), 0, 0, "", message)])
     return load_file(file)
 
@@ -266,7 +279,8 @@ def _scan(root: Path) -> list[Path]:
     return [
         p
         for p in sorted(root.rglob("*"))
-        if p.suffix.lower() in CONNECTOR_SUFFIXES and p.is_file() and not _hidden(p, root)
+        if (p.suffix.lower() in CONNECTOR_SUFFIXES or is_manifest_path(p)) and p.is_file()
+        and not _hidden(p, root)
     ]
 
 
