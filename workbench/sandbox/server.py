@@ -14,7 +14,16 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
-from workbench.sandbox import credentials, deck, oauth_server, protected_api, stackone
+from workbench.sandbox import (
+    credentials,
+    deck,
+    oauth_server,
+    protected_api,
+    stackone,
+    superoffice,
+    tripletex,
+    webcrm,
+)
 from workbench.sandbox.tokens import DEFAULT_ACCESS_TOKEN_LIFETIME, TokenStore
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
@@ -32,6 +41,19 @@ _CREDENTIALS = (
     ("OAuth2 client_secret", credentials.OAUTH_CLIENT_SECRET),
     ("OAuth2 refresh_token (rotates on use)", credentials.OAUTH_REFRESH_TOKEN),
     ("OAuth2 scopes", " ".join(credentials.OAUTH_SCOPES)),
+    ("Tripletex production consumerToken", credentials.TRIPLETEX_CONSUMER_TOKEN),
+    ("Tripletex production employeeToken", credentials.TRIPLETEX_EMPLOYEE_TOKEN),
+    ("Tripletex test consumerToken", credentials.TRIPLETEX_TEST_CONSUMER_TOKEN),
+    ("Tripletex test employeeToken", credentials.TRIPLETEX_TEST_EMPLOYEE_TOKEN),
+    ("Tripletex client company id (Basic username)", credentials.TRIPLETEX_CLIENT_COMPANY_ID),
+    ("SuperOffice client_id", credentials.SUPEROFFICE_CLIENT_ID),
+    ("SuperOffice client_secret (= ApplicationToken, SO-AppToken)",
+     credentials.SUPEROFFICE_CLIENT_SECRET),
+    ("SuperOffice system user token", credentials.SUPEROFFICE_SYSTEM_USER_TOKEN),
+    ("SuperOffice context", credentials.SUPEROFFICE_CONTEXT),
+    ("SuperOffice partner private key", "SUPEROFFICE_PARTNER_PRIVATE_KEY in "
+     "workbench/sandbox/credentials.py"),
+    ("webCRM API token (authCode)", credentials.WEBCRM_API_KEY),
 )
 
 
@@ -73,6 +95,10 @@ def create_sandbox_app(tokens: TokenStore) -> web.Application:
     app.add_subapp("/oauth", oauth_server.create_oauth_app(tokens))
     app.add_subapp("/deck/api/v1", deck.create_deck_app())
     app.add_subapp("/stackone", stackone.create_stackone_app())
+    for environment in ("production", "test"):
+        app.add_subapp(f"/tripletex/{environment}", tripletex.create_tripletex_app(environment))
+    app.add_subapp("/superoffice", superoffice.create_superoffice_app())
+    app.add_subapp("/webcrm", webcrm.create_webcrm_app())
     return app
 
 
@@ -127,7 +153,8 @@ async def _serve_forever(host: str, port: int, tokens: TokenStore) -> None:
 
 async def index(request: web.Request) -> web.Response:
     """GET /: a plain HTML page listing the routes and the demo credentials."""
-    routes = protected_api.ROUTES + oauth_server.ROUTES
+    routes = (protected_api.ROUTES + oauth_server.ROUTES + tripletex.ROUTES + superoffice.ROUTES
+              + webcrm.ROUTES)
     route_rows = "".join(
         f"<tr><td>{m}</td><td><code>{html.escape(p)}</code></td><td>{html.escape(d)}</td></tr>"
         for m, p, d in routes
