@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from workbench.core.auth.plugins import VendorScheme, vendor_scheme, vendor_schemes
 from workbench.core.config.findings import Finding, place
@@ -93,17 +93,23 @@ class Manifest(_Open):
     additional_parameters: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     workbench: WorkbenchBlock | None = None
 
+    @field_validator("auth_variant")
+    @classmethod
+    def _installed_variant(cls, variant: str | None, info: ValidationInfo) -> str | None:
+        if variant is None:
+            return None
+        scheme = vendor_scheme(variant)
+        if scheme is None:
+            known = ", ".join(sorted(vendor_schemes())) or "none"
+            raise ValueError(f"auth_variant {variant!r} is not installed (installed: {known})")
+        auth = info.data.get("auth")
+        if auth is not None and scheme.sesam_auth != auth:
+            raise ValueError(f"auth_variant {variant} goes with auth {scheme.sesam_auth}, "
+                             f"not {auth}")
+        return variant
+
     @model_validator(mode="after")
     def _check_auth(self) -> Manifest:
-        variant = self.variant
-        if variant is not None:
-            scheme = vendor_scheme(variant)
-            if scheme is None:
-                known = ", ".join(sorted(vendor_schemes())) or "none"
-                raise ValueError(f"auth_variant {variant!r} is not installed (installed: {known})")
-            if scheme.sesam_auth != self.auth:
-                raise ValueError(f"auth_variant {variant} goes with auth {scheme.sesam_auth}, "
-                                 f"not {self.auth}")
         if self.auth == "oauth2" and (self.oauth2 is None or not self.oauth2.token_url):
             raise ValueError("auth oauth2 needs an oauth2 block with token_url and login_url")
         return self
