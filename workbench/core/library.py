@@ -92,10 +92,12 @@ class LibraryEntry:
 
     @property
     def subfolder(self) -> str:
-        """The folder under `root` holding the file, as a/b; empty at the top or without root."""
-        if self.root is None or self.path.parent == self.root:
+        """The folder under `root` holding the file, as a/b; empty at the top or without root.
+        A Sesam manifest.json is its folder, so it is grouped with its folder's neighbours."""
+        folder = self.path.parent.parent if is_manifest_path(self.path) else self.path.parent
+        if self.root is None or folder == self.root or not folder.is_relative_to(self.root):
             return ""
-        return self.path.parent.relative_to(self.root).as_posix()
+        return folder.relative_to(self.root).as_posix()
 
     @property
     def group_label(self) -> str:

@@ -1,30 +1,49 @@
-"""Help ▸ About: the versions that matter in a bug report, copyable in one click."""
+"""Help ▸ About: the versions that matter in a bug report, copyable in one click.
+
+QtWebEngine is imported here, when the box opens, never at start-up (it costs ~150 ms).
+"""
 
 from __future__ import annotations
 
 import platform
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import qVersion
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+from PySide6.QtCore import Qt, QTimer, qVersion
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench import __version__
 
-_LIBRARIES = ("httpx", "keyring", "aiohttp", "qasync", "pydantic", "PyYAML", "truststore")
+# Reported in About; the PyInstaller specs bundle their metadata so the frozen app knows them.
+LIBRARIES = ("httpx", "keyring", "aiohttp", "qasync", "pydantic", "PyYAML", "truststore")
+COPY_LABEL = "Copy for a bug report"
 
 
 def version_report() -> str:
-    """Plain text for a bug report: app, Python, Qt and library versions, and the platform."""
+    """Plain text for a bug report: app and how it is installed, Python, Qt, QtWebEngine,
+    platform, keychain backend and library versions."""
     lines = [
         f"Connection Workbench {__version__}",
+        f"Build: {build_kind()}",
         f"Python {sys.version.split()[0]} ({platform.python_implementation()})",
-        f"Qt {qVersion()}, PySide6 {pyside_version}",
+        f"Qt {qVersion()}, PySide6 {pyside_version}, platform plugin {_platform_plugin()}",
+        _webengine_line(),
         f"Platform: {platform.platform()}",
+        f"Keychain: {_keychain_backend()}",
     ]
-    for name in _LIBRARIES:
+    for name in LIBRARIES:
         try:
             lines.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
@@ -32,14 +51,98 @@ def version_report() -> str:
     return "\n".join(lines)
 
 
-def show_about(parent: QWidget) -> None:
-    report = version_report()
-    box = QMessageBox(parent)
-    box.setWindowTitle("About Connection Workbench")
-    box.setText("<b>Connection Workbench</b><br>Why won't this connection authenticate?")
-    box.setInformativeText(report.replace("\n", "<br>"))
-    copy = QPushButton("Copy for a bug report")
-    box.addButton(copy, QMessageBox.ButtonRole.ActionRole)
-    box.addButton(QMessageBox.StandardButton.Close)
-    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(report))
-    box.exec()
+def build_kind() -> str:
+    """A frozen PyInstaller bundle (and where), or the Python package (and where)."""
+    if getattr(sys, "frozen", False):
+        where = Path(getattr(sys, "_MEIPASS", sys.executable)).parent
+        return f"desktop bundle (PyInstaller) in {_home_relative(where)}"
+    package = Path(__file__).resolve().parents[1]
+    kind = "installed package" if "site-packages" in package.parts else "source checkout"
+    return f"{kind} in {_home_relative(package.parent)}"
+
+
+def _home_relative(path: Path) -> str:
+    """The path with the home folder as ~ (a user name does not belong in a bug report)."""
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
+def _platform_plugin() -> str:
+    app = QGuiApplication.instance()
+    return QGuiApplication.platformName() if app is not None else "(no application)"
+
+
+def _webengine_line() -> str:
+    try:
+        from PySide6.QtWebEngineCore import qWebEngineChromiumVersion, qWebEngineVersion
+    except ImportError as error:  # a broken install: exactly what a bug report should say
+        return f"QtWebEngine unavailable ({error})"
+    return f"QtWebEngine {qWebEngineVersion()}, Chromium {qWebEngineChromiumVersion()}"
+
+
+def _keychain_backend() -> str:
+    try:
+        import keyring
+
+        return str(keyring.get_keyring().name)
+    except Exception as error:  # a keyringrc naming a backend that cannot load
+        return f"unavailable ({type(error).__name__})"
+
+
+class AboutDialog(QDialog):
+    """The app's name, what it is for, and the version report with a Copy button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("aboutDialog")
+        self.setWindowTitle("About Connection Workbench")
+        self.report = version_report()
+
+        icon = QLabel()
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication) and not app.windowIcon().isNull():
+            icon.setPixmap(app.windowIcon().pixmap(64, 64))
+        title = QLabel(f"<b style='font-size:15pt'>Connection Workbench</b><br>"
+                       f"Version {__version__}<br>Why won't this connection authenticate?")
+        title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        header = QHBoxLayout()
+        header.addWidget(icon)
+        header.addWidget(title, 1)
+
+        self.details = QPlainTextEdit(self.report)
+        self.details.setObjectName("versionReport")
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        lines = self.report.count("\n") + 1
+        metrics = self.details.fontMetrics()
+        self.details.setMinimumSize(
+            min(metrics.horizontalAdvance("M") * 72, 720), metrics.lineSpacing() * (lines + 1) + 12)
+
+        self.copy_button = QPushButton(COPY_LABEL)
+        self.copy_button.setObjectName("copyButton")
+        self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(QLabel("For a bug report:"))
+        layout.addWidget(self.details, 1)
+        layout.addWidget(buttons)
+
+    def _on_copy_button_clicked(self) -> None:
+        QGuiApplication.clipboard().setText(self.report)
+        self.copy_button.setText("Copied ✓")
+        QTimer.singleShot(1500, self, lambda: self.copy_button.setText(COPY_LABEL))
+
+
+def show_about(parent: QWidget) -> AboutDialog:
+    """Open the About box (window-modal, without blocking the event loop) and return it."""
+    dialog = AboutDialog(parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.received_view import ReceivedView
 from workbench.qt.theme import accent
 from workbench.qt.verdict_banner import VerdictBanner
 
@@ -34,6 +35,7 @@ class ConnectionPane(QWidget):
         self.notice = _NoticeBar()
         self.form = ConnectorForm()
         self.banner = VerdictBanner()
+        self.received = ReceivedView()
         self.can_test = False
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnection")
@@ -83,6 +85,7 @@ class ConnectionPane(QWidget):
         layout.addWidget(self.form, 1)
         layout.addLayout(actions)
         layout.addWidget(self.banner)
+        layout.addWidget(self.received)
 
     def set_busy(self, busy: bool) -> None:
         """Show that a run is in flight; the rest of the window stays usable."""

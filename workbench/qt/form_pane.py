@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.formspec import FormField, FormSpec
 from workbench.qt.theme import accent
 
@@ -233,9 +234,11 @@ def _text_of(widget: FieldWidget) -> str:
 def _auth_caption(spec: FormSpec) -> str:
     if spec.auth_type is None:
         return "Authentication"
+    vendor = vendor_scheme(spec.auth_type)
     kind = {"bearer": "bearer token", "basic_http": "HTTP Basic", "api_key": "API key",
             "oauth2": "OAuth2", "deck": "Deck API keys",
-            "stackone": "StackOne API key"}.get(spec.auth_type, spec.auth_type)
+            "stackone": "StackOne API key"}.get(spec.auth_type, vendor.title if vendor else
+                                                spec.auth_type)
     grant = f", {spec.grant_type.replace('_', ' ')}" if spec.grant_type else ""
     return f"Authentication ({kind}{grant})"
 

@@ -21,6 +21,7 @@ from workbench.core.events import EventLog
 from workbench.core.formspec import FormSpec, form_spec
 from workbench.core.library import LibraryEntry
 from workbench.core.secrets import SecretStore
+from workbench.core.sesam import received_secrets
 from workbench.qt.aio import spawn
 from workbench.qt.check_controller import CheckController
 from workbench.qt.connection_pane import ConnectionPane
@@ -139,6 +140,7 @@ class ConnectorSession(QObject):
         self._pane.embedded_action.setVisible(code_grant)
         self._pane.system_action.setVisible(code_grant)
         self._pane.authorize_default = "embedded" if code_grant else "device"
+        self._pane.received.show_expected(received_secrets(self._entry.loaded.blueprint, {}))
         self._token_view.set_token(self._checks.token(self._entry.connector_id))
         self._update_can_refresh()
 
@@ -152,6 +154,7 @@ class ConnectorSession(QObject):
         self._form.set_spec(self._spec, {}, f"{entry.name} could not be loaded")
         self._pane.set_can_test(False)
         self._pane.authorize_button.hide()
+        self._pane.received.clear()
         count = len(entry.problems)
         first = entry.problems[0].format().splitlines()[0] if entry.problems else ""
         self._pane.banner.show_message(
@@ -259,6 +262,8 @@ class ConnectorSession(QObject):
         self._pane.banner.show_busy(doing)
 
     def _on_checks_finished(self, result: CheckResult) -> None:
+        if result.received:
+            self._pane.received.show_received(result.received)
         verdict = result.verdict
         if verdict.outcome == "cancelled":  # not a failure of the connection
             self._pane.banner.show_message(f"{verdict.summary} {verdict.hint}", "info")
