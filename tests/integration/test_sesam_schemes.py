@@ -4,8 +4,11 @@ the ticket cache) through `run_check` in-process."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import html
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tests.support.cli import ROOT, workbench
 from workbench.core.auth import AuthContext, build_auth
 from workbench.core.auth.vendors import superoffice
+from workbench.core.authorize import authorize_and_check
 from workbench.core.check import CheckResult, run_check
 from workbench.core.config import load_connector
 from workbench.core.events import EventLog
@@ -232,3 +236,29 @@ def test_the_signed_system_token_verifies_with_the_partner_public_key() -> None:
     with pytest.raises(InvalidSignature):
         key.public_key().verify(base64.b64decode(signature), f"{token}.000000000000".encode(),
                                 padding.PKCS1v15(), hashes.SHA256())
+
+
+async def test_superoffice_sign_in_supplies_the_system_user_token(sandbox: SandboxServer) -> None:
+    """Authorize…: the id_token of the OAuth2 sign-in carries the system user token, context
+    and web API URL, so the form needs none of them; then the ticket works."""
+    loaded = load_connector(manifest("superoffice"))
+    consents: list[asyncio.Task[None]] = []
+
+    async def consent(url: str) -> None:  # the admin presses Allow on the consent page
+        async with httpx.AsyncClient() as browser:
+            page = await browser.get(url)
+            fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
+            answer = await browser.post(url.split("?")[0], data={
+                **{k: html.unescape(v) for k, v in fields.items()}, "decision": "allow"})
+            await browser.get(answer.headers["location"])
+
+    given = {"sandbox_url": sandbox.url, "system_user_token": "", "context_identifier": ""}
+    result = await authorize_and_check(
+        loaded.blueprint, given, EventLog(),
+        lambda url: consents.append(asyncio.ensure_future(consent(url))), timeout=10)
+    assert result.verdict.ok, result.verdict
+    assert result.token is not None and result.token.id_token
+    received = {s.name: s.present for s in result.received}
+    assert received == {"oauth_access_token": True, "oauth_client_id": True,
+                        "oauth_client_secret": True, "oauth_refresh_token": True,
+                        "so_ticket": True}

@@ -25,6 +25,8 @@ from workbench.core.auth.device import (
     poll_for_token,
     start_device_authorization,
 )
+from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant
+from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.auth.token_endpoint import ClientCredentials
 from workbench.core.check import CheckOptions, CheckResult, missing_values, run_check
 from workbench.core.config.model import Blueprint
@@ -160,8 +162,37 @@ async def _authorize_and_check(
         return CheckResult(Verdict("token_error", str(exc), _hint(exc), oauth_error=exc.error))
     log.redactor.add_value(code)
     values.update(code=code, redirect_uri=catching.redirect_uri)
-    return await run_check(blueprint, values, log,
-                           replace(options, code_verifier=request.code_verifier))
+    options = replace(options, code_verifier=request.code_verifier)
+    if entry is not None and vendor_scheme(entry.auth_type) is not None:
+        return await _sign_in_then_check(blueprint, values, log, options)
+    return await run_check(blueprint, values, log, options)
+
+
+async def _sign_in_then_check(blueprint: Blueprint, values: dict[str, str], log: EventLog,
+                              options: CheckOptions) -> CheckResult:
+    """A vendor scheme that signs in with OAuth2 first (SuperOffice): exchange the code here,
+    then check with the token in hand, from which the scheme takes what it needs."""
+    entry = blueprint.authentication
+    assert entry is not None and entry.oauth2_settings is not None
+    settings = entry.oauth2_settings
+    try:
+        token_url = options.token_url or fill(settings.token_url, values, what="token_url")
+    except InputError as exc:
+        return CheckResult(config_error(str(exc)))
+    log.redactor.add_value(values.get("client_secret") or None)
+    grant = OAuth2Grant("authorization_code", token_url, ClientCredentials(
+        values.get("client_id", ""), values.get("client_secret", ""), settings.is_basic_auth),
+        code=values["code"], redirect_uri=values["redirect_uri"],
+        code_verifier=options.code_verifier, key_map=entry.key_map())
+    flow = OAuth2Flow(grant, redactor=log.redactor, on_token=options.on_token)
+    async with create_client(log, options.settings) as client:
+        try:
+            token = await flow.fetch_token(client)
+        except TokenEndpointError as exc:
+            return CheckResult(from_token_error(exc, AuthFacts("oauth2", "authorization_code")))
+        except httpx.TransportError as exc:
+            return CheckResult(from_network_error(classify(exc, token_url)))
+    return await run_check(blueprint, values, log, replace(options, token=token))
 
 
 def _log_request(log: EventLog, request: AuthorizationRequest) -> None:

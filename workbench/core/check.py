@@ -180,8 +180,7 @@ async def _run(
     _vendor_hint(blueprint, verdict, prepared.values)
     token = auth.token if isinstance(auth, OAuth2Flow) else options.token
     received = received_secrets(blueprint, prepared.values, auth, token)
-    return CheckResult(verdict, token if isinstance(auth, OAuth2Flow) else None,
-                       received=received)
+    return CheckResult(verdict, token, received=received)
 
 
 def _vendor_hint(blueprint: Blueprint, verdict: Verdict, values: Mapping[str, str]) -> None:
