@@ -79,7 +79,10 @@ def _webengine_line() -> str:
         from PySide6.QtWebEngineCore import qWebEngineChromiumVersion, qWebEngineVersion
     except ImportError as error:  # a broken install: exactly what a bug report should say
         return f"QtWebEngine unavailable ({error})"
-    return f"QtWebEngine {qWebEngineVersion()}, Chromium {qWebEngineChromiumVersion()}"
+    # str at run time; the stubs say bytes
+    qt, chromium = (v.decode() if isinstance(v, bytes) else str(v)
+                    for v in (qWebEngineVersion(), qWebEngineChromiumVersion()))
+    return f"QtWebEngine {qt}, Chromium {chromium}"
 
 
 def _keychain_backend() -> str:
