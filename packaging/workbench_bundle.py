@@ -119,7 +119,9 @@ def platform_key() -> str:
 
 
 def check_installed_metadata() -> None:
-    """Refuse to bundle stale package metadata: its entry points are what the frozen app sees."""
+    """Refuse to bundle stale package metadata: its entry points are what the frozen app sees.
+    (`pip install -e .` leaves it as connection_workbench.egg-info in the checkout, found first
+    from here, or as a .dist-info in site-packages.)"""
     from importlib import metadata
 
     try:
@@ -147,8 +149,8 @@ def analysis_options() -> dict[str, object]:
     """Keyword arguments for PyInstaller's Analysis, for the platform building now."""
     from PyInstaller.utils.hooks import collect_submodules, copy_metadata
 
-    check_installed_metadata()
     sys.path.insert(0, str(ROOT))
+    check_installed_metadata()  # after the path change: the metadata copy_metadata will find
     from workbench.qt.about import LIBRARIES  # the versions About reports need their metadata
 
     datas = [(str(ROOT / "connectors"), "connectors"), (str(ROOT / "resources"), "resources")]
