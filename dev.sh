@@ -2,7 +2,9 @@
 # One entry point for a fresh Debian/Ubuntu machine with nothing but Python 3:
 #   ./dev.sh app    install what is missing, then open the desktop app on the bundled connectors
 #   ./dev.sh test   install what is missing (test tools too), then run the whole test suite
-# Extra arguments after `test` go to pytest; after `app`, to `workbench`.
+#   ./dev.sh package  build the Linux installers (bundle, .deb, .tar.gz) into dist/ (make package)
+# Extra arguments after `test` go to pytest; after `app`, to `workbench`; after `package`, to
+# packaging/linux/build.py.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +18,8 @@ QT_PACKAGES="libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 ca-certificates"
 # For tests: a real Secret Service, a virtual screen for screenshots, curl to replay exports.
 TEST_PACKAGES="gnome-keyring dbus xvfb xauth curl"
+# For the installers (and their test): objdump and strip for PyInstaller; dpkg-deb is in dpkg.
+PACKAGE_PACKAGES="binutils"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -80,7 +84,7 @@ case "$mode" in
     exec "$VENV/bin/workbench" gui "$@"
     ;;
   test)
-    apt_install $QT_PACKAGES $TEST_PACKAGES
+    apt_install $QT_PACKAGES $TEST_PACKAGES $PACKAGE_PACKAGES
     python_env dev
     node_env
     export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
@@ -94,8 +98,13 @@ case "$mode" in
     fi
     exit "$rc"
     ;;
+  package)
+    apt_install $QT_PACKAGES $PACKAGE_PACKAGES
+    python_env dev
+    exec "$VENV/bin/python" packaging/linux/build.py "$@"
+    ;;
   *)
-    echo "usage: ./dev.sh app|test [args...]" >&2
+    echo "usage: ./dev.sh app|test|package [args...]" >&2
     exit 2
     ;;
 esac

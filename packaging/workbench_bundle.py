@@ -13,7 +13,6 @@ import ast
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -70,7 +69,7 @@ QT_PLUGINS_DROPPED = {
     "libqpdf": "links QtPdf",
     "libqtiff": "image format not used", "libqwebp": "image format not used",
     "libqtga": "image format not used", "libqwbmp": "image format not used",
-    "libqicns": "image format not used on Linux/Windows",
+    "libqicns": "image format not used",
     "qpdf": "links QtPdf", "qtiff": "image format not used", "qwebp": "image format not used",
     "qtga": "image format not used", "qwbmp": "image format not used",
     **dict.fromkeys(("libdmabuf-server", "libdrm-egl-server", "libshm-emulation-server",
@@ -109,9 +108,14 @@ def version() -> str:
 
 
 def numeric_version(text: str | None = None) -> tuple[int, int, int, int]:
-    """The first four numbers of the version, for Windows VERSIONINFO and CFBundleVersion."""
-    numbers = [int(n) for n in re.findall(r"\d+", (text or version()).split("+")[0])[:4]]
-    return (*numbers, 0, 0, 0, 0)[:4]  # type: ignore[return-value]
+    """The release numbers (1.2.3 of 1.2.3rc1), padded to four, for Windows VERSIONINFO and
+    CFBundleVersion, which take numbers only."""
+    release = re.match(r"\d+(\.\d+)*", text or version())
+    if release is None:
+        raise ValueError(f"not a version: {text!r}")
+    numbers = [int(n) for n in release.group().split(".")[:4]]
+    a, b, c, d = (*numbers, 0, 0, 0, 0)[:4]
+    return a, b, c, d
 
 
 def platform_key() -> str:
@@ -123,6 +127,8 @@ def check_installed_metadata() -> None:
     (`pip install -e .` leaves it as connection_workbench.egg-info in the checkout, found first
     from here, or as a .dist-info in site-packages.)"""
     from importlib import metadata
+
+    import tomllib  # Python 3.11+, as is building the installers
 
     try:
         dist = metadata.distribution(DIST_NAME)
@@ -176,7 +182,7 @@ def unused_qt_modules() -> list[str]:
     folder = Path(PySide6.__file__).parent
     names = {p.name.split(".")[0] for p in folder.iterdir()
              if p.name.startswith("Qt") and p.suffix in {".so", ".pyd"}}
-    return sorted(f"PySide6.{n}" for n in names - QT_MODULES_USED) + ["PySide6.scripts"]
+    return [*sorted(f"PySide6.{n}" for n in names - QT_MODULES_USED), "PySide6.scripts"]
 
 
 # -- pruning the collected files ------------------------------------------------------------

@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -58,8 +57,12 @@ command (check, validate, sandbox, authorize) on the PATH."""
 
 
 def debian_version(version: str) -> str:
-    """PEP 440 → Debian: pre-releases sort before the release with `~` (1.0rc1 → 1.0~rc1)."""
-    return re.sub(r"[.-]?(a|b|rc|dev)(\d*)", r"~\1\2", version)
+    """PEP 440 → Debian, in the same order: `~` sorts before anything, so pre-releases get one
+    (1.0rc1 → 1.0~rc1) and dev releases, which come before those, two (1.0.dev1 → 1.0~~dev1)."""
+    public, plus, local = version.partition("+")
+    public = re.sub(r"(?<=\d)[.-]?dev(\d*)", r"~~dev\1", public)
+    public = re.sub(r"(?<=\d)[.-]?(a|b|rc)(\d*)", r"~\1\2", public)
+    return public + plus + local
 
 
 def deb_architecture() -> str:
@@ -96,9 +99,10 @@ def stage_deb(bundle: Path, root: Path) -> None:
     _install(HERE / "apparmor-profile", root / f"usr/share/{PACKAGE}/apparmor-profile")
     doc = root / f"usr/share/doc/{PACKAGE}/copyright"
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(f"{wb.APP_NAME} {wb.version()}\nLicense: proprietary. Bundles Python, Qt "
-                   "(LGPLv3) and PySide6 (LGPLv3); their licenses are in /opt/"
-                   f"{PACKAGE}/_internal.\n")
+    doc.write_text(f"{wb.APP_NAME} {wb.version()}\nLicense: proprietary.\nBundles Python "
+                   "(PSF License), Qt and PySide6 (LGPL-3.0), QtWebEngine/Chromium (LGPL-3.0 "
+                   "and BSD-style) and Python libraries under their own licenses (see the "
+                   f"*.dist-info folders in /{INSTALL_DIR}/_internal).\n")
     _normalize_modes(root)
     control = root / "DEBIAN"
     control.mkdir()
@@ -132,8 +136,8 @@ def build_tarball(bundle: Path, out: Path, quick: bool) -> Path:
     top = f"{PACKAGE}-{wb.version()}"
     machine = platform.machine() or "unknown"
     tarball = out / f"{top}-linux-{machine}.tar.gz"
-    level = "-1" if quick else "-9"
-    subprocess.run(["tar", "--create", "--file", str(tarball), f"--use-compress-program=gzip {level}",
+    gzip = "gzip -1" if quick else "gzip -6"
+    subprocess.run(["tar", "--create", "--file", str(tarball), f"--use-compress-program={gzip}",
                     "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
                     f"--transform=s,^{bundle.name},{top},S", "-C", str(bundle.parent),
                     bundle.name], check=True)
@@ -156,6 +160,8 @@ def _normalize_modes(root: Path) -> None:
 
 
 def _pyproject_description() -> str:
+    import tomllib  # Python 3.11+, as is building the installers
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     return str(project["description"])
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QTimer, qVersion
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,9 +31,9 @@ LIBRARIES = ("httpx", "keyring", "aiohttp", "qasync", "pydantic", "PyYAML", "tru
 COPY_LABEL = "Copy for a bug report"
 
 
-def version_report() -> str:
+def version_report(keychain: str | None = None) -> str:
     """Plain text for a bug report: app and how it is installed, Python, Qt, QtWebEngine,
-    platform, keychain backend and library versions."""
+    platform, where secrets go (`keychain`, else keyring's choice) and library versions."""
     lines = [
         f"Connection Workbench {__version__}",
         f"Build: {build_kind()}",
@@ -41,7 +41,7 @@ def version_report() -> str:
         f"Qt {qVersion()}, PySide6 {pyside_version}, platform plugin {_platform_plugin()}",
         _webengine_line(),
         f"Platform: {platform.platform()}",
-        f"Keychain: {_keychain_backend()}",
+        f"Keychain: {keychain or _keychain_backend()}",
     ]
     for name in LIBRARIES:
         try:
@@ -94,14 +94,23 @@ def _keychain_backend() -> str:
         return f"unavailable ({type(error).__name__})"
 
 
+def _keychain_in_use(window: QWidget) -> str | None:
+    """Where the main window's session keeps secrets: keyring's backend, or memory after a
+    fallback (what a "my secrets are not saved" report needs); None before it is built."""
+    session = getattr(window, "session", None)
+    secrets = getattr(getattr(session, "values", None), "secrets", None)
+    name = getattr(secrets, "backend_name", None)
+    return name if isinstance(name, str) else None
+
+
 class AboutDialog(QDialog):
     """The app's name, what it is for, and the version report with a Copy button."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, keychain: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle("About Connection Workbench")
-        self.report = version_report()
+        self.report = version_report(keychain)
 
         icon = QLabel()
         app = QGuiApplication.instance()
@@ -114,15 +123,16 @@ class AboutDialog(QDialog):
         header.addWidget(icon)
         header.addWidget(title, 1)
 
-        self.details = QPlainTextEdit(self.report)
+        self.details = QLabel(self.report)
         self.details.setObjectName("versionReport")
-        self.details.setReadOnly(True)
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        lines = self.report.count("\n") + 1
-        metrics = self.details.fontMetrics()
-        self.details.setMinimumSize(
-            min(metrics.horizontalAdvance("M") * 72, 720), metrics.lineSpacing() * (lines + 1) + 12)
+        self.details.setFrameShape(QFrame.Shape.StyledPanel)
+        self.details.setBackgroundRole(QPalette.ColorRole.Base)
+        self.details.setAutoFillBackground(True)
+        self.details.setMargin(8)
 
         self.copy_button = QPushButton(COPY_LABEL)
         self.copy_button.setObjectName("copyButton")
@@ -134,7 +144,7 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(QLabel("For a bug report:"))
-        layout.addWidget(self.details, 1)
+        layout.addWidget(self.details)
         layout.addWidget(buttons)
 
     def _on_copy_button_clicked(self) -> None:
@@ -145,7 +155,7 @@ class AboutDialog(QDialog):
 
 def show_about(parent: QWidget) -> AboutDialog:
     """Open the About box (window-modal, without blocking the event loop) and return it."""
-    dialog = AboutDialog(parent)
+    dialog = AboutDialog(parent, _keychain_in_use(parent))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
