@@ -91,6 +91,7 @@ class _Prepared:
 
     facts: AuthFacts
     values: dict[str, str] = field(default_factory=dict)
+    vendor: VendorScheme | None = None
     auth: httpx.Auth | None = None
     client: httpx.AsyncClient | None = None
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -117,7 +118,7 @@ def _prepare(
         return _Prepared(facts, values, problem=missing)
     try:
         params = dict(values)  # steps may use auth fields too ({{%client_id%}})
-        base_url = (options.base_url or _vendor_base_url(blueprint, values) or fill(
+        base_url = (options.base_url or _vendor_base_url(blueprint, vendor, values) or fill(
             blueprint.connector.base_url, params, what="base_url")).rstrip("/")
         params[BASE_URL] = base_url
         headers = {
@@ -131,13 +132,13 @@ def _prepare(
         client = create_client(log, options.settings, auth=auth, headers=headers)
     except InputError as exc:
         return _Prepared(facts, values, problem=config_error(str(exc)))
-    return _Prepared(facts, values, auth, client, requests, warnings)
+    return _Prepared(facts, values, vendor, auth, client, requests, warnings)
 
 
-def _vendor_base_url(blueprint: Blueprint, values: Mapping[str, str]) -> str:
+def _vendor_base_url(blueprint: Blueprint, vendor: VendorScheme | None,
+                     values: Mapping[str, str]) -> str:
     """A vendor scheme's host for the chosen environment (a base_url parameter wins)."""
     entry = blueprint.authentication
-    vendor = vendor_scheme(entry.auth_type if entry else None)
     if entry is None or vendor is None or vendor.base_url is None:
         return ""
     return values.get("base_url", "") or vendor.base_url(entry, values)
@@ -177,17 +178,12 @@ async def _run(
         except InputError as exc:
             verdict = config_error(str(exc))
     verdict.warnings[:0] = prepared.warnings
-    _vendor_hint(blueprint, verdict, prepared.values)
+    vendor = prepared.vendor
+    if not verdict.ok and vendor is not None and vendor.hint is not None:
+        verdict.hint = vendor.hint(verdict, prepared.values) or verdict.hint
     token = auth.token if isinstance(auth, OAuth2Flow) else options.token
     received = received_secrets(blueprint, prepared.values, auth, token)
     return CheckResult(verdict, token, received=received)
-
-
-def _vendor_hint(blueprint: Blueprint, verdict: Verdict, values: Mapping[str, str]) -> None:
-    entry = blueprint.authentication
-    vendor = vendor_scheme(entry.auth_type if entry else None)
-    if not verdict.ok and vendor is not None and vendor.hint is not None:
-        verdict.hint = vendor.hint(verdict, values) or verdict.hint
 
 
 async def renew_token(

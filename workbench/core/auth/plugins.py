@@ -123,6 +123,14 @@ def environment_names(entry: Authentication, defaults: Iterable[str]) -> tuple[s
     return tuple(dict.fromkeys([*defaults, *(extra if isinstance(extra, dict) else ())]))
 
 
+def json_body(response: httpx.Response) -> Any:
+    """A response's JSON, or None when it is not JSON (an HTML error page, garbage)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def vendor_schemes() -> dict[str, VendorScheme]:
     """Every installed vendor scheme by name."""
     return dict(_loaded()[0])

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from workbench.core.auth import AuthContext
-from workbench.core.auth.plugins import VendorScheme, environment_url
+from workbench.core.auth.plugins import VendorScheme, environment_url, json_body
 from workbench.core.auth.tokens import TokenSet
 from workbench.core.config.model import Authentication
 from workbench.core.errors import InputError, TokenEndpointError
@@ -171,10 +171,7 @@ class SuperOfficeTicket(httpx.Auth):
 
 
 def _object(response: httpx.Response, what: str) -> dict[str, Any]:
-    try:
-        value = response.json()
-    except ValueError:
-        value = None
+    value = json_body(response)
     if not response.is_success or not isinstance(value, dict):
         raise TokenEndpointError(f"SuperOffice answered {response.status_code} for {what}, not "
                                  "a JSON object: check the environment.",

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from workbench.core.auth import AuthContext
-from workbench.core.auth.plugins import VendorScheme, environment_url
+from workbench.core.auth.plugins import VendorScheme, environment_url, json_body
 from workbench.core.config.model import Authentication
 from workbench.core.errors import TokenEndpointError
 from workbench.core.formspec import FormField
@@ -58,7 +58,7 @@ class TripletexSession(httpx.Auth):
 
     def accept(self, response: httpx.Response) -> str:
         """The session token from a `:create` answer, or a TokenEndpointError in plain words."""
-        payload = _json(response)
+        payload = json_body(response)
         value = payload.get("value") if isinstance(payload, dict) else None
         token = value.get("token") if isinstance(value, dict) else None
         if response.is_success and isinstance(token, str) and token:
@@ -127,13 +127,6 @@ def _hint(verdict: Verdict, values: Mapping[str, str]) -> str | None:
         return ("Tripletex did not accept the session token: the session may have expired or "
                 "belong to the other environment.")
     return None
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _message(payload: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from workbench.core.auth import AuthContext
-from workbench.core.auth.plugins import VendorScheme
+from workbench.core.auth.plugins import VendorScheme, json_body
 from workbench.core.config.model import Authentication
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.formspec import FormField
@@ -92,7 +92,7 @@ class WebcrmLogin(httpx.Auth):
     async def _login_steps_done(self, response: httpx.Response, attempt: int) -> None:
         """Take a login answer; a refusal of the header form lets the body form try next."""
         await response.aread()
-        payload = _json(response)
+        payload = json_body(response)
         token = payload.get("AccessToken") if isinstance(payload, dict) else None
         if response.is_success and isinstance(token, str) and token:
             self._remember(payload)
@@ -129,7 +129,7 @@ class WebcrmLogin(httpx.Auth):
 
 def retry_after(response: httpx.Response) -> float | None:
     """Seconds a 429 asks to wait: webCRM's `RetryAfterSeconds`, else a Retry-After header."""
-    payload = _json(response)
+    payload = json_body(response)
     for value in (payload.get("RetryAfterSeconds") if isinstance(payload, dict) else None,
                   response.headers.get("Retry-After")):
         try:
@@ -180,13 +180,6 @@ def _hint(verdict: Verdict, values: Mapping[str, str]) -> str | None:
         return ("webCRM is rate limiting this token; its answer says how long to wait "
                 "(RetryAfterSeconds). Try again after that.")
     return None
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 SCHEME = VendorScheme(
