@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 from workbench import __version__
 
 # Reported in About; the PyInstaller specs bundle their metadata so the frozen app knows them.
-LIBRARIES = ("httpx", "keyring", "aiohttp", "qasync", "pydantic", "PyYAML", "truststore")
+LIBRARIES = ("httpx", "keyring", "aiohttp", "qasync", "pydantic", "PyYAML", "truststore",
+             "cryptography")
 COPY_LABEL = "Copy for a bug report"
 
 
