@@ -6,20 +6,24 @@ caller names; without that, `GET base_url`. The first step that fails decides th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field
+import time
+from collections.abc import Awaitable, Callable, Collection, Generator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from workbench.core import clock_skew, negative_control
 from workbench.core.auth import AuthContext, OAuth2Flow, TokenSet, build_auth
 from workbench.core.auth.oauth2 import TokenCallback
 from workbench.core.auth.plugins import VendorScheme, vendor_scheme
+from workbench.core.auth.tokens import TokenSource, utc_iso
 from workbench.core.config.model import Blueprint, Step
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import FormSpec, form_spec, step_placeholders
+from workbench.core.redaction import Redactor
 from workbench.core.sesam import ReceivedSecret, received_secrets
 from workbench.core.templates import BASE_URL, fill, join_url, placeholders
 from workbench.core.transport import TransportSettings, classify, create_client, tag
@@ -46,6 +50,12 @@ class CheckOptions:
     token: TokenSet | None = None  # reuse a token from an earlier run
     on_token: TokenCallback | None = None
     code_verifier: str = ""  # PKCE verifier of the authorization that produced `code`
+    negative_control: bool = False  # after a pass, prove a wrong secret fails
+    # When the run began (a login just before the check belongs to it): a token in hand that
+    # was obtained earlier is a reused one.
+    started_at: float = field(default_factory=time.time)
+    # Send exactly this OAuth2 access token: no token request, no renewal (the control run).
+    access_token: str | None = None
 
 
 @dataclass
@@ -57,6 +67,20 @@ class CheckResult:
     token: TokenSet | None = None
     events: list[Event] = field(default_factory=list)
     received: list[ReceivedSecret] = field(default_factory=list)
+    token_source: TokenSource | None = None  # how this run got `token`
+    token_refused: bool = False  # the API answered 401 to `token`: never reuse it
+
+    @property
+    def token_obtained_at(self) -> float | None:
+        """When the token was obtained (by an earlier run, when it was reused)."""
+        return self.token.obtained_at if self.token is not None else None
+
+    def token_summary(self) -> dict[str, Any] | None:
+        """The token as --json shows it: no values; where it came from and when."""
+        if self.token is None:
+            return None
+        return {**self.token.summary(), "source": self.token_source,
+                "obtained_at": utc_iso(self.token.obtained_at)}
 
 
 async def run_check(
@@ -66,7 +90,32 @@ async def run_check(
     options: CheckOptions | None = None,
 ) -> CheckResult:
     """Check one connection end to end; never raises for a failed connection."""
-    return await _recorded(_run, blueprint, given, log, options or CheckOptions())
+    options = options or CheckOptions()
+    result = await _recorded(_run, blueprint, given, log, options)
+    if options.negative_control and result.verdict.ok:
+        await _negative_control(blueprint, given, log, options, result)
+    return result
+
+
+async def _negative_control(blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
+                            options: CheckOptions, result: CheckResult) -> None:
+    """Run the check again with the main secret wrong; fold what it shows into `result`."""
+    entry = blueprint.authentication
+    values = form_spec(blueprint).with_defaults(given)
+    plan = negative_control.plan(entry.auth_type if entry else None, values, result.token)
+    if plan is None:
+        negative_control.apply(result.verdict, negative_control.skipped())
+        return
+    log.note(f"Negative control: the same check with a wrong {plan.secret}; it must fail.",
+             flow=FLOW, step="negative control")
+    vendor = vendor_scheme(entry.auth_type if entry else None)
+    keeps_sign_in = vendor is not None and vendor.prepare is not None  # values, not a credential
+    control_options = replace(options, negative_control=False, on_token=None,
+                              token=options.token if keeps_sign_in else None,
+                              access_token=plan.access_token)
+    control = await _recorded(_run, blueprint, plan.given, log, control_options)
+    result.events += control.events
+    negative_control.apply(result.verdict, negative_control.judge(plan.secret, control.verdict))
 
 
 Run = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions], Awaitable[CheckResult]]
@@ -82,7 +131,21 @@ async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], lo
     finally:
         unsubscribe()
     result.events = events
+    verdict = result.verdict
+    verdict.warnings += clock_skew.skew_warnings(events)
+    if result.token_source in ("fetched", "refreshed"):
+        verdict.warnings += clock_skew.token_warnings(result.token, time.time())
+    _redact(verdict, log.redactor)
     return result
+
+
+def _redact(verdict: Verdict, redactor: Redactor) -> None:
+    """Servers echo secrets in error texts: a verdict never carries one, in any view."""
+    verdict.summary = redactor.text(verdict.summary)
+    verdict.hint = redactor.text(verdict.hint)
+    verdict.warnings = [redactor.text(w) for w in verdict.warnings]
+    if verdict.oauth_error_description:
+        verdict.oauth_error_description = redactor.text(verdict.oauth_error_description)
 
 
 @dataclass
@@ -110,7 +173,7 @@ def _prepare(
     for name in spec.secret_names:
         log.redactor.add_value(values.get(name))
     waived = _base_url_only(blueprint) if options.base_url else set()
-    if options.token is not None:
+    if options.token is not None or options.access_token is not None:
         waived |= {"code", "refresh_token"}  # a token in hand: what would obtain one is moot
     facts = _facts(blueprint, values)
     missing = missing_values(spec, values, waived)
@@ -127,6 +190,8 @@ def _prepare(
         }
         context = _auth_context(blueprint, params, options, log)
         auth = build_auth(blueprint.authentication, values, context)
+        if options.access_token is not None and isinstance(auth, OAuth2Flow):
+            auth = FixedAuthorization(options.access_token, auth.token)
         method, endpoint = _vendor_check(vendor, options.endpoint)
         requests = _requests(blueprint.check_steps, endpoint, base_url, params, method)
         client = create_client(log, options.settings, auth=auth, headers=headers)
@@ -183,7 +248,33 @@ async def _run(
         verdict.hint = vendor.hint(verdict, prepared.values) or verdict.hint
     token = auth.token if isinstance(auth, OAuth2Flow) else options.token
     received = received_secrets(blueprint, prepared.values, auth, token)
-    return CheckResult(verdict, token, received=received)
+    if isinstance(auth, OAuth2Flow):
+        refused = any(t is token for t in auth.refused)
+    else:
+        refused = token is not None and verdict.status == 401
+    return CheckResult(verdict, token, received=received, token_source=_source(token, options),
+                       token_refused=refused)
+
+
+def _source(token: TokenSet | None, options: CheckOptions) -> TokenSource | None:
+    """Fetched or refreshed in this run, or reused from an earlier one."""
+    if token is None:
+        return None
+    if token.obtained_at < options.started_at:
+        return "reused"
+    return "refreshed" if token.refreshed else "fetched"
+
+
+class FixedAuthorization(httpx.Auth):
+    """Sends one given access token, in the scheme the real one uses; never renews it."""
+
+    def __init__(self, access_token: str, like: TokenSet | None) -> None:
+        self._header = TokenSet(access_token, like.token_type if like else "Bearer"
+                                ).authorization()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
 
 
 async def renew_token(
@@ -219,7 +310,8 @@ async def _renew(
             return CheckResult(from_network_error(classify(exc, log.redactor.url(
                 _request_url(exc)))))
     how = "refreshed" if has_refresh else "obtained"
-    return CheckResult(Verdict("ok", f"A new access token was {how}."), token)
+    return CheckResult(Verdict("ok", f"A new access token was {how}."), token,
+                       token_source=_source(token, options))
 
 
 def missing_values(spec: FormSpec, values: Mapping[str, str],

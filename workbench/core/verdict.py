@@ -7,11 +7,14 @@ tailored to the connector's auth type (an API key's location, `is_basic_auth`, `
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from workbench.core.errors import NetworkError, TokenEndpointError
+
+if TYPE_CHECKING:
+    from workbench.core.negative_control import NegativeControl
 
 Outcome = Literal[
     "ok",
@@ -25,6 +28,7 @@ Outcome = Literal[
     "network",
     "config_error",
     "cancelled",
+    "unproven",  # it passed, and passed with a wrong secret too: the pass proves nothing
 ]
 
 
@@ -54,6 +58,7 @@ class Verdict:
     oauth_error: str | None = None
     oauth_error_description: str | None = None
     warnings: list[str] = field(default_factory=list)
+    negative_control: NegativeControl | None = None
 
     @property
     def ok(self) -> bool:
@@ -166,8 +171,12 @@ def internal_error(error: BaseException | None) -> Verdict:
                    "--log-level DEBUG for details (secrets are scrubbed) and report it.")
 
 
+GENERIC_CONFIG_HINT = ("Correct what the message names (a value in the form, a --set value, or "
+                       "the connector file), then run the check again.")
+
+
 def config_error(message: str, hint: str = "") -> Verdict:
-    return Verdict("config_error", message, hint)
+    return Verdict("config_error", message, hint or GENERIC_CONFIG_HINT)
 
 
 def _unauthorized_hint(auth: AuthFacts) -> str:

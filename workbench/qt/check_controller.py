@@ -1,14 +1,13 @@
 """Turns "Test connection" and "Refresh" into awaited core calls on the Qt loop, one at a time.
 
-It keeps the last token per connector (so a second check reuses it, as a real client would)
-and reports everything through signals; it shows nothing itself.
+It keeps the last token per connector (so a second check reuses it, as a real client would,
+but only while every input that obtained it is unchanged: `core.token_reuse`) and reports
+everything through signals; it shows nothing itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Awaitable, Callable, Mapping
 
 from PySide6.QtCore import QObject, Signal
@@ -24,6 +23,7 @@ from workbench.core.authorize import (
 from workbench.core.check import CheckOptions, CheckResult, renew_token, run_check
 from workbench.core.config import Blueprint
 from workbench.core.events import EventLog
+from workbench.core.token_reuse import TokenKeeper, inputs_digest
 from workbench.core.transport import TransportSettings
 from workbench.core.verdict import cancelled, internal_error
 from workbench.qt.aio import spawn
@@ -48,7 +48,7 @@ class CheckController(QObject):
         super().__init__(parent)
         self._log = log
         self._settings = settings
-        self._tokens: dict[str, tuple[TokenSet, str]] = {}
+        self._tokens = TokenKeeper()
         self._task: asyncio.Task[CheckResult] | None = None
 
     def settings(self) -> TransportSettings:
@@ -60,12 +60,17 @@ class CheckController(QObject):
         return self._task is not None and not self._task.done()
 
     def token(self, connector_id: str) -> TokenSet | None:
-        kept = self._tokens.get(connector_id)
-        return kept[0] if kept else None
+        """The token kept for the connector (the next run reuses it if its inputs match)."""
+        return self._tokens.get(connector_id)
 
-    def check(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str]) -> None:
-        """Test the connection with these values."""
-        self._start(run_check, "Checking the connection…", connector_id, blueprint, values)
+    def check(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str], *,
+              negative_control: bool = False) -> None:
+        """Test the connection with these values; with `negative_control`, then prove that a
+        wrong secret fails."""
+        doing = ("Checking, then proving a wrong secret fails…" if negative_control
+                 else "Checking the connection…")
+        self._start(run_check, doing, connector_id, blueprint, values,
+                    negative_control=negative_control)
 
     def renew(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str]) -> None:
         """Get a fresh token now (refresh token first)."""
@@ -79,7 +84,7 @@ class CheckController(QObject):
             return authorize_and_check(bp, given, log, open_url, options, catcher=catcher)
 
         self._start(job, "Waiting for the login in the browser…", connector_id, blueprint,
-                    values)
+                    values, reuse=False)
 
     def device_login(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str],
                      show: Callable[[DeviceAuthorization], None]) -> None:
@@ -89,10 +94,10 @@ class CheckController(QObject):
             return device_authorize_and_check(bp, given, log, show, options)
 
         self._start(job, "Waiting for the confirmation on the other device…", connector_id,
-                    blueprint, values)
+                    blueprint, values, reuse=False)
 
     def clear_token(self, connector_id: str) -> None:
-        self._tokens.pop(connector_id, None)
+        self._tokens.forget(connector_id)
         self.sig_token_changed.emit(connector_id, None)
 
     def cancel(self) -> None:
@@ -100,24 +105,35 @@ class CheckController(QObject):
             self._task.cancel()
 
     def _start(self, job: Job, doing: str, connector_id: str, blueprint: Blueprint,
-               values: Mapping[str, str]) -> None:
+               values: Mapping[str, str], *, reuse: bool = True,
+               negative_control: bool = False) -> None:
         if self.busy:
             return
-        self._task = spawn(self._run(job, connector_id, blueprint, dict(values)))
+        options = CheckOptions(settings=self._settings(), negative_control=negative_control)
+        given = dict(values)
+        if reuse:  # a login is asked for by the user: it never stands in for a kept token
+            options.token = self._tokens.reusable(
+                connector_id, inputs_digest(blueprint, given, options))
+
+        def keep(token: TokenSet) -> None:
+            # The digest the token is kept under counts its own refresh token as typed: the
+            # session puts a rotated one in the form, and that must not disown the token.
+            self._tokens.keep(connector_id, token,
+                              inputs_digest(blueprint, given, options, token))
+            self.sig_token_changed.emit(connector_id, token)
+
+        options.on_token = keep
+        self._task = spawn(self._run(job, connector_id, blueprint, given, options))
         self._task.add_done_callback(self._on_task_done)
         self.sig_busy_changed.emit(True)
         self.sig_started.emit(doing)
 
     async def _run(self, job: Job, connector_id: str, blueprint: Blueprint,
-                   values: dict[str, str]) -> CheckResult:
-        fingerprint = _fingerprint(values)
-        kept = self._tokens.get(connector_id)
-        options = CheckOptions(
-            settings=self._settings(),
-            token=kept[0] if kept and kept[1] == fingerprint else None,
-            on_token=lambda token: self._keep(connector_id, token, fingerprint),
-        )
-        return await job(blueprint, values, self._log, options)
+                   values: dict[str, str], options: CheckOptions) -> CheckResult:
+        result = await job(blueprint, values, self._log, options)
+        if result.token_refused and result.token is not None:
+            self._tokens.forget(connector_id, result.token)  # proven bad: never reuse it
+        return result
 
     def _on_task_done(self, task: asyncio.Task[CheckResult]) -> None:
         """Ends every run, even one cancelled before it started or one that crashed."""
@@ -130,13 +146,3 @@ class CheckController(QObject):
             result = task.result()
         self.sig_busy_changed.emit(False)
         self.sig_finished.emit(result)
-
-    def _keep(self, connector_id: str, token: TokenSet, fingerprint: str) -> None:
-        self._tokens[connector_id] = (token, fingerprint)
-        self.sig_token_changed.emit(connector_id, token)
-
-
-def _fingerprint(values: Mapping[str, str]) -> str:
-    """Tokens are reused only while the values that obtained them stay the same."""
-    relevant = sorted((k, v) for k, v in values.items() if k != "refresh_token")
-    return hashlib.sha256(json.dumps(relevant).encode()).hexdigest()

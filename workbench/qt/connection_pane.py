@@ -25,6 +25,8 @@ class ConnectionPane(QWidget):
 
     sig_test_requested = Signal()
     """The user asked to test the connection."""
+    sig_negative_control_requested = Signal()
+    """The user asked to check, then prove that a wrong secret fails."""
     sig_cancel_requested = Signal()
     """The user asked to stop the run in flight."""
     sig_authorize_requested = Signal(str)
@@ -44,6 +46,13 @@ class ConnectionPane(QWidget):
         self.test_button.setDefault(True)
         self.test_button.setEnabled(False)
         self.test_button.clicked.connect(self.sig_test_requested)
+        self.control_button = QPushButton("Prove it fails with a wrong secret")
+        self.control_button.setObjectName("negativeControl")
+        self.control_button.setToolTip(
+            "Test the connection, then run it again with the main secret replaced by a wrong "
+            "value: if that passes too, the endpoint does not check credentials (Shift+F5)")
+        self.control_button.setEnabled(False)
+        self.control_button.clicked.connect(self.sig_negative_control_requested)
         self.authorize_button = QToolButton()
         self.authorize_button.setObjectName("authorize")
         self.authorize_button.setText("Authorize…")
@@ -75,6 +84,7 @@ class ConnectionPane(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.authorize_button)
         actions.addWidget(self.test_button)
+        actions.addWidget(self.control_button)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.progress)
         actions.addStretch(1)
@@ -90,6 +100,7 @@ class ConnectionPane(QWidget):
     def set_busy(self, busy: bool) -> None:
         """Show that a run is in flight; the rest of the window stays usable."""
         self.test_button.setEnabled(not busy and self.can_test)
+        self.control_button.setEnabled(not busy and self.can_test)
         self.authorize_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
@@ -99,6 +110,7 @@ class ConnectionPane(QWidget):
         """Whether the shown connector can be tested at all (loaded, values rendered)."""
         self.can_test = can
         self.test_button.setEnabled(can and not self.cancel_button.isVisible())
+        self.control_button.setEnabled(self.test_button.isEnabled())
 
 
 class _NoticeBar(QWidget):

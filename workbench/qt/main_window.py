@@ -176,6 +176,8 @@ class MainWindow(QMainWindow):
         connection = bar.addMenu("&Connection")
         self.test_action = self._action(connection, "&Test connection", self._on_test,
                                         "F5", "Ctrl+R")
+        self._action(connection, "&Prove it fails with a wrong secret",
+                     self.session.prove_negative, "Shift+F5")
         self.cancel_action = self._action(connection, "&Cancel", self._on_cancel, "Esc")
         self._action(connection, "&Renew token", self.session.renew)
         self._action(connection, "&Forget saved values…", self.session.forget)

@@ -22,6 +22,7 @@ from workbench.core.formspec import FormSpec, form_spec
 from workbench.core.library import LibraryEntry
 from workbench.core.secrets import SecretStore
 from workbench.core.sesam import received_secrets
+from workbench.core.token_reuse import clock_time, describe_source
 from workbench.qt.aio import spawn
 from workbench.qt.check_controller import CheckController
 from workbench.qt.connection_pane import ConnectionPane
@@ -64,6 +65,7 @@ class ConnectorSession(QObject):
         self._spec = FormSpec(())
         self._typed: dict[str, dict[str, str]] = {}  # connector id → values typed this session
         self._generation = 0
+        self._run_for = ""  # the connector (id) the run in flight belongs to
         self._notice_shown = False
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -72,6 +74,7 @@ class ConnectorSession(QObject):
 
         self._form.sig_edited.connect(self._on_form_edited)
         pane.sig_test_requested.connect(self.test)
+        pane.sig_negative_control_requested.connect(self.prove_negative)
         pane.sig_cancel_requested.connect(checks.cancel)
         pane.sig_authorize_requested.connect(self.authorize)
         checks.sig_started.connect(self._on_checks_started)
@@ -163,7 +166,17 @@ class ConnectorSession(QObject):
 
     # -- running -------------------------------------------------------------------------------
 
-    def test(self) -> None:
+    def prove_negative(self) -> None:
+        """Test the connection, then prove that a wrong secret fails."""
+        self.test(negative_control=True)
+
+    def fetch_fresh(self) -> None:
+        """Forget the kept token and test again, so this run obtains its own."""
+        if self._entry is not None and not self._checks.busy:
+            self._checks.clear_token(self._entry.connector_id)
+            self.test()
+
+    def test(self, negative_control: bool = False) -> None:
         """Validate the form; if it is complete, save it and test the connection."""
         entry = self._entry
         if entry is None or entry.loaded is None or self._checks.busy:
@@ -178,7 +191,9 @@ class ConnectorSession(QObject):
                             ) + ".", "fail")
             return
         self.save_now()
-        self._checks.check(entry.connector_id, entry.loaded.blueprint, values)
+        self._run_for = entry.connector_id
+        self._checks.check(entry.connector_id, entry.loaded.blueprint, values,
+                           negative_control=negative_control)
 
     def authorize(self, mode: str) -> None:
         """Log in at the provider in the app's browser ("embedded") or the system one."""
@@ -192,6 +207,7 @@ class ConnectorSession(QObject):
             self._pane.banner.show_message("Fill in the marked fields before logging in.", "fail")
             return
         self.save_now()
+        self._run_for = entry.connector_id
         if mode == "device":
             from workbench.qt.device_dialog import DeviceDialog
 
@@ -237,6 +253,7 @@ class ConnectorSession(QObject):
         entry = self._entry
         if entry is None or entry.loaded is None or self._checks.busy:
             return
+        self._run_for = entry.connector_id
         self._checks.renew(entry.connector_id, entry.loaded.blueprint, self._form.values())
 
     def forget(self) -> None:
@@ -265,14 +282,44 @@ class ConnectorSession(QObject):
         if result.received:
             self._pane.received.show_received(result.received)
         verdict = result.verdict
+        banner = self._pane.banner
         if verdict.outcome == "cancelled":  # not a failure of the connection
-            self._pane.banner.show_message(f"{verdict.summary} {verdict.hint}", "info")
+            banner.show_message(f"{verdict.summary} {verdict.hint}", "info")
         else:
-            self._pane.banner.show_verdict(verdict)
+            banner.show_verdict(verdict, describe_source(result.token_source, result.token))
             if verdict.oauth_error == "invalid_grant" and self._pane.authorize_button.isVisible():
                 # The refresh token (or code) is dead: the way out is a new login.
-                self._pane.banner.offer("Authorize again",
-                                        lambda: self.authorize(self._pane.authorize_default))
+                banner.offer("Authorize again",
+                             lambda: self.authorize(self._pane.authorize_default))
+            elif result.token_source == "reused":
+                banner.offer("Fetch fresh", self.fetch_fresh)
+        if self._entry is not None and self._run_for == self._entry.connector_id:
+            self._show_token_provenance(result)
+
+    def _show_token_provenance(self, result: CheckResult) -> None:
+        """Say in the token pane whether the shown token is this run's, and proven."""
+        view = self._token_view
+        token = result.token
+        if token is None:
+            shown = view.token
+            if shown is not None:
+                ended = ("was cancelled" if result.verdict.outcome == "cancelled"
+                         else "failed before it got a token")
+                view.set_provenance(
+                    f"From an earlier run (obtained {clock_time(shown.obtained_at)}), not "
+                    f"proven by this one: the last run {ended}.", "warn")
+            return
+        if view.token is not token:
+            view.set_token(token)
+        when = clock_time(token.obtained_at)
+        if result.token_refused:
+            view.set_provenance(f"Refused by the API in the last run (401), obtained {when}: "
+                                "it will not be reused.", "fail")
+        elif result.token_source == "reused":
+            view.set_provenance(f"Reused by the last run; obtained {when} by an earlier run.")
+        else:
+            how = "Refreshed" if result.token_source == "refreshed" else "Fetched"
+            view.set_provenance(f"{how} by this run at {when}.")
 
     def _on_checks_token_changed(self, connector_id: str, token: TokenSet | None) -> None:
         if self._entry is None or connector_id != self._entry.connector_id:

@@ -1,8 +1,10 @@
-"""The current token: masked values with a reveal, a live expiry countdown, scopes, JWT claims."""
+"""The current token: masked values with a reveal, a live expiry countdown, scopes, JWT claims,
+and where it came from (this run, or an earlier one that the last run did not prove)."""
 
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QHideEvent, QShowEvent
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -21,10 +24,12 @@ from PySide6.QtWidgets import (
 
 from workbench.core.auth import TokenSet
 from workbench.core.jwt import decode_jwt, utc_text
+from workbench.core.token_reuse import clock_time
 from workbench.qt.json_highlighter import JsonHighlighter
 from workbench.qt.theme import accent
 
 EMPTY_TEXT = "No token yet — run Test connection on an OAuth2 connector."
+Tone = Literal["", "warn", "fail"]
 
 
 def mask(value: str) -> str:
@@ -113,6 +118,12 @@ class TokenView(QWidget):
         self.empty.setObjectName("tokenEmpty")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.provenance = QLabel()
+        self.provenance.setObjectName("tokenProvenance")
+        self.provenance.setWordWrap(True)
+        self.provenance.setAccessibleName("Where this token came from")
+        self.provenance.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._tone: Tone = ""
         self.type_label = QLabel()
         self.access = _SecretRow("access", "access token")
         self.refresh = _SecretRow("refresh", "refresh token")
@@ -151,9 +162,11 @@ class TokenView(QWidget):
         self.details = QWidget()
         details = QVBoxLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
+        details.addWidget(self.provenance)
         details.addLayout(facts)
         details.addLayout(buttons)
         details.addWidget(self.claims_box, 1)
+        details.addStretch(0)  # without claims, spare room goes below, not between the rows
 
         title = QLabel("<b>Token</b>")
         layout = QVBoxLayout(self)
@@ -179,6 +192,7 @@ class TokenView(QWidget):
             self.claims.clear()
             self._update_tick()
             return
+        self.set_provenance(f"Obtained {clock_time(token.obtained_at)}.")
         self.type_label.setText(token.scheme)
         self.access.set_value(token.access_token)
         self.refresh.set_value(token.refresh_token)
@@ -186,6 +200,18 @@ class TokenView(QWidget):
         self._expires_at = self._show_claims(token)
         self._on_tick_timeout()
         self._update_tick()
+
+    def set_provenance(self, text: str, tone: Tone = "") -> None:
+        """Say where the shown token came from; `warn` for one this run did not prove, `fail`
+        for one the API refused."""
+        self._tone = tone
+        self.provenance.setText(text)
+        self._paint_provenance()
+
+    def _paint_provenance(self) -> None:
+        colour = accent(self._tone) if self._tone else accent("muted")
+        weight = "font-weight: bold;" if self._tone else ""
+        self.provenance.setStyleSheet(f"color: {colour}; {weight}")
 
     def set_can_refresh(self, can: bool) -> None:
         """Enable Refresh only when a refresh_token grant is possible."""

@@ -56,6 +56,7 @@ class VerdictBanner(QFrame):
         self._details = _text_label("verdictDetails")
         self._hint = _text_label("verdictHint")
         self._warnings = _text_label("verdictWarnings")
+        self._token = _text_label("verdictToken")
         self.action = QPushButton()
         self.action.setObjectName("verdictAction")
         self.action.hide()
@@ -64,7 +65,7 @@ class VerdictBanner(QFrame):
 
         text = QVBoxLayout()
         text.setSpacing(4)
-        for label in (self._summary, self._details, self._hint, self._warnings):
+        for label in (self._summary, self._details, self._hint, self._token, self._warnings):
             text.addWidget(label)
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 8, 10, 8)
@@ -81,20 +82,24 @@ class VerdictBanner(QFrame):
         """What the banner shows now: ok, fail, warn, info, busy, or "" when hidden."""
         return self._kind
 
-    def show_verdict(self, verdict: Verdict) -> None:
-        """The check's conclusion: summary in bold, the provider's error, the hint, warnings."""
+    def show_verdict(self, verdict: Verdict, token: str = "") -> None:
+        """The check's conclusion: summary in bold, the provider's error, the hint, where the
+        token came from (`token`), warnings."""
         kind: Kind = "fail"
         if verdict.ok:
             kind = "warn" if verdict.warnings else "ok"
-        details = ""
+        details = []
         if verdict.oauth_error:
-            details = f"Provider error: {verdict.oauth_error}"
-            if verdict.oauth_error_description:
-                details += f" — {verdict.oauth_error_description}"
+            details.append(f"Provider error: {verdict.oauth_error}" + (
+                f" — {verdict.oauth_error_description}"
+                if verdict.oauth_error_description else ""))
+        control = verdict.negative_control
+        if control is not None and control.conclusion == "proven":
+            details.append(control.summary)
         warnings = "\n".join(f"• {warning}" for warning in verdict.warnings)
         if warnings:
             warnings = "Warnings:\n" + warnings
-        self._show(kind, verdict.summary, details, verdict.hint, warnings)
+        self._show(kind, verdict.summary, "\n".join(details), verdict.hint, warnings, token)
 
     def show_result(self, ok: bool, summary: str, hint: str = "", details: str = "") -> None:
         """A run that is not a connection check (a job, a link): passed or failed."""
@@ -111,7 +116,7 @@ class VerdictBanner(QFrame):
     def clear(self) -> None:
         """Hide the banner and forget what it said."""
         self._kind = ""
-        for label in (self._summary, self._details, self._hint, self._warnings):
+        for label in (self._summary, self._details, self._hint, self._token, self._warnings):
             label.clear()
         self.setAccessibleDescription("")
         self.setProperty("kind", "")
@@ -141,7 +146,7 @@ class VerdictBanner(QFrame):
             self._action_slot()
 
     def _show(self, kind: Kind, summary: str, details: str = "", hint: str = "",
-              warnings: str = "") -> None:
+              warnings: str = "", token: str = "") -> None:
         _, spoken, _, _ = _STYLES[kind]
         self.action.hide()
         self._action_slot = None
@@ -151,12 +156,12 @@ class VerdictBanner(QFrame):
         self._badge.setVisible(kind != "busy")
         self._busy.setVisible(kind == "busy")
         for label, value in ((self._summary, summary), (self._details, details),
-                             (self._hint, hint), (self._warnings, warnings)):
+                             (self._hint, hint), (self._token, token),
+                             (self._warnings, warnings)):
             label.setText(value)
             label.setVisible(bool(value))
-        self.setAccessibleDescription(
-            "\n".join(part for part in (f"{spoken}: {summary}", details, hint, warnings) if part)
-        )
+        self.setAccessibleDescription("\n".join(
+            part for part in (f"{spoken}: {summary}", details, hint, token, warnings) if part))
         self.update()
         self.show()
 

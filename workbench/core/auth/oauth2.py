@@ -57,6 +57,8 @@ class OAuth2Flow(httpx.Auth):
         self._leeway = leeway
         self._lock = asyncio.Lock()
         self._code_used = False
+        self._grant_sent = ""  # grant_type of the token request in flight
+        self.refused: list[TokenSet] = []  # tokens the API answered 401 to, oldest first
 
     # -- requests this flow sends -----------------------------------------------------------
 
@@ -91,11 +93,13 @@ class OAuth2Flow(httpx.Auth):
             )
         if self.grant.scope and step != "code exchange":
             form["scope"] = self.grant.scope
+        self._grant_sent = form["grant_type"]
         return token_request(self.grant.token_url, form, self.grant.client, step=step)
 
     def accept(self, response: httpx.Response) -> TokenSet:
         """Read a token response, remember the token, and hand it to `on_token`."""
         token = read_token_response(response, self.grant.key_map)
+        token.obtained_with = self._grant_sent
         if token.refresh_token is None and self.token and self.token.refresh_token:
             token.refresh_token = self.token.refresh_token  # servers may not re-send it
         if self._redactor is not None:
@@ -132,12 +136,16 @@ class OAuth2Flow(httpx.Auth):
         assert self.token is not None
         request.headers["Authorization"] = self.token.authorization()
         response = yield request
+        if response.status_code == 401:
+            self.refused.append(self.token)
         if response.status_code != 401 or fresh or not self._can_renew():
             return
         async with self._lock:
             self.accept((yield self.next_token_request()))
         request.headers["Authorization"] = self.token.authorization()
-        yield request
+        retried = yield request
+        if retried.status_code == 401:
+            self.refused.append(self.token)
 
     def sync_auth_flow(
         self, request: httpx.Request

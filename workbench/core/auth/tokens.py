@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Literal
 
 from workbench.core.redaction import REDACTED
 
@@ -21,6 +22,7 @@ class TokenSet:
     id_token: str | None = None
     obtained_at: float = field(default_factory=time.time)
     raw: dict[str, Any] = field(default_factory=dict)
+    obtained_with: str = ""  # the grant that produced it (refresh_token, client_credentials, …)
 
     @property
     def scheme(self) -> str:
@@ -39,6 +41,11 @@ class TokenSet:
         left = self.expires_in()
         return left is not None and left <= seconds
 
+    @property
+    def refreshed(self) -> bool:
+        """Obtained with a refresh token (rather than fetched through the connector's grant)."""
+        return self.obtained_with == "refresh_token"
+
     def summary(self) -> dict[str, Any]:
         """What may be shown without a reveal: no token values."""
         left = self.expires_in()
@@ -49,6 +56,7 @@ class TokenSet:
             "id_token": REDACTED if self.id_token else None,
             "expires_in": None if left is None else max(int(left), 0),
             "scope": self.scope,
+            "obtained_at": utc_iso(self.obtained_at),
         }
 
     def __repr__(self) -> str:
@@ -60,3 +68,11 @@ class TokenSet:
         )
 
     __str__ = __repr__
+
+
+TokenSource = Literal["fetched", "refreshed", "reused"]
+
+
+def utc_iso(epoch: float) -> str:
+    """An instant as ISO 8601 UTC to the second, e.g. 2026-05-04T12:02:11Z."""
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,115 @@
+"""A token is reused only while every input that obtained it is unchanged, and the app says
+where this run's token came from; the token pane never passes off an old token as this run's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.qt.test_main_window import (  # noqa: F401  (fixtures)
+    banner_text,
+    keychain,
+    type_into,
+    window,
+)
+from workbench.core.config import bundled_connectors_dir
+from workbench.qt.main_window import MainWindow
+from workbench.qt.sandbox_control import SandboxControl
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture
+def sandbox(run: Any) -> Iterator[SandboxControl]:
+    control = SandboxControl(port=0)
+    run(control.start())
+    yield control
+    run(control.stop())
+
+
+def open_sandbox_connector(qtbot: Any, win: MainWindow, name: str, url: str) -> None:
+    path = bundled_connectors_dir() / "sandbox" / name
+    assert win.library.select_path(path)
+    qtbot.waitUntil(lambda: win.connection.form.editor("sandbox_url") is not None
+                    and win.connection.test_button.isEnabled())
+    type_into(qtbot, win, "sandbox_url", url)
+
+
+def token_requests(win: MainWindow) -> list[str]:
+    """The grant of every token request the app sent, oldest first."""
+    from urllib.parse import parse_qs
+
+    return [parse_qs(e.request_body.decode()).get("grant_type", [""])[0]
+            for e in win.log if e.kind == "token"]
+
+
+def press_f5_and_wait(qtbot: Any, win: MainWindow) -> str:
+    banner = win.connection.banner
+    qtbot.keyClick(win, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: banner.kind == "busy" or banner.kind in ("ok", "warn", "fail"))
+    qtbot.waitUntil(lambda: banner.kind in ("ok", "warn", "fail"), timeout=10_000)
+    return banner.kind
+
+
+def test_a_changed_refresh_token_is_used_not_the_kept_token(
+        qtbot: Any, window: MainWindow, sandbox: SandboxControl) -> None:  # noqa: F811
+    open_sandbox_connector(qtbot, window, "sandbox_oauth2_refresh_token.yaml", sandbox.url)
+    assert press_f5_and_wait(qtbot, window) == "ok"
+    assert token_requests(window) == ["refresh_token"]
+
+    type_into(qtbot, window, "refresh_token", "a-wrong-refresh-token")
+    assert press_f5_and_wait(qtbot, window) == "fail"
+    assert token_requests(window) == ["refresh_token", "refresh_token"]
+    last = [e for e in window.log if e.kind == "token"][-1]
+    assert b"a-wrong-refresh-token" in last.request_body
+    assert "invalid_grant" in banner_text(window)
+
+
+def test_the_servers_rotation_does_not_throw_a_good_token_away(
+        qtbot: Any, window: MainWindow, sandbox: SandboxControl) -> None:  # noqa: F811
+    """The app puts the rotated refresh token in the form: that change is ours, so the next
+    run reuses the token (and says so) instead of spending the new refresh token."""
+    open_sandbox_connector(qtbot, window, "sandbox_oauth2_refresh_token.yaml", sandbox.url)
+    assert press_f5_and_wait(qtbot, window) == "ok"
+    assert "Refreshed" in banner_text(window)
+    obtained = window.token_view.token
+    assert obtained is not None
+
+    assert press_f5_and_wait(qtbot, window) == "ok"
+    assert token_requests(window) == ["refresh_token"]
+    text = banner_text(window)
+    assert "Reused the token obtained" in text
+    from datetime import datetime
+
+    assert datetime.fromtimestamp(obtained.obtained_at).strftime("%H:%M:%S") in text
+    fetch_fresh = window.connection.banner.action
+    assert fetch_fresh.isVisible() and fetch_fresh.text() == "Fetch fresh"
+    window.grab().save(str(SCREENSHOTS / "token_reused_banner.png"))
+
+    qtbot.mouseClick(fetch_fresh, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(token_requests(window)) == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: window.connection.banner.kind == "ok", timeout=10_000)
+    assert "Refreshed" in banner_text(window)
+    assert window.token_view.token is not None
+    assert window.token_view.token.access_token != obtained.access_token
+
+
+def test_a_failed_run_does_not_show_the_earlier_token_as_its_own(
+        qtbot: Any, window: MainWindow, sandbox: SandboxControl) -> None:  # noqa: F811
+    open_sandbox_connector(qtbot, window, "sandbox_oauth2_client_credentials.yaml",
+                           sandbox.url)
+    assert press_f5_and_wait(qtbot, window) == "ok"
+    view = window.token_view
+    assert view.token is not None
+    assert "this run" in view.provenance.text().lower()
+
+    type_into(qtbot, window, "client_secret", "wrong-secret")
+    assert press_f5_and_wait(qtbot, window) == "fail"
+    assert view.provenance.isVisible()
+    assert "earlier run" in view.provenance.text()
+    assert "not proven by this one" in view.provenance.text()
+    view.grab().save(str(SCREENSHOTS / "token_view_stale.png"))
