@@ -154,6 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--base-url", help="use this base URL instead of the connector's")
     check.add_argument("--token-url", help="use this OAuth2 token URL instead of the connector's")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--negative-control", action="store_true",
+                       help="after a pass, run again with the main secret wrong: if that passes "
+                       "too, the endpoint does not check credentials (outcome unproven, exit 1)")
     check.add_argument("-v", "--verbose", action="store_true",
                        help="show headers and bodies (redacted)")
     _network_arguments(check)

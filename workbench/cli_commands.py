@@ -60,7 +60,7 @@ def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
     log = EventLog(redactor=redactor)
     options = CheckOptions(
         endpoint=args.endpoint, base_url=args.base_url, token_url=args.token_url,
-        settings=settings,
+        settings=settings, negative_control=args.negative_control,
     )
     result = asyncio.run(run_check(loaded.blueprint, given, log, options))
     _print_result(result, loaded, redactor, args)

@@ -3,6 +3,7 @@ where this run's token came from; the token pane never passes off an old token a
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tests.qt.test_main_window import (  # noqa: F401  (fixtures)
     type_into,
     window,
 )
+from tests.support.recording_server import RecordingServer, Seen
 from workbench.core.config import bundled_connectors_dir
 from workbench.qt.main_window import MainWindow
 from workbench.qt.sandbox_control import SandboxControl
@@ -113,3 +115,75 @@ def test_a_failed_run_does_not_show_the_earlier_token_as_its_own(
     assert "earlier run" in view.provenance.text()
     assert "not proven by this one" in view.provenance.text()
     view.grab().save(str(SCREENSHOTS / "token_view_stale.png"))
+
+
+def test_a_token_the_api_refused_is_not_reused_and_says_so(
+        qtbot: Any, window: MainWindow, qserver: RecordingServer,  # noqa: F811
+        tmp_path: Path) -> None:
+    """The API refuses the tokens for a while (an outage of its key cache): the pane says the
+    token was refused, and the next run fetches a new one instead of reusing it."""
+    import itertools
+
+    from aiohttp import web
+
+    numbers = itertools.count(1)
+    refusing = False
+
+    def token(_seen: Seen) -> web.Response:
+        return web.json_response({"access_token": f"at-{next(numbers)}", "expires_in": 3600,
+                                  "token_type": "Bearer"})
+
+    def me(seen: Seen) -> web.Response:
+        if not refusing:
+            return web.json_response({"me": "ada"})
+        return web.json_response({"error": "invalid_token"}, status=401,
+                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    qserver.route("POST", "/token", token)
+    qserver.route("GET", "/me", me)
+    path = tmp_path / "cc.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        interface_parameters:
+          section:
+            source:
+              - name: url
+                type: string
+                value: "{qserver.url}"
+              - name: auth
+                type: authentication
+                auth_type: oauth2
+                oauth2_settings:
+                  grant_type: client_credentials
+                  token_url: "{{url}}/token"
+                fields:
+                  - name: client_id
+                    value: cid
+                  - name: client_secret
+                    is_encrypted: true
+                    value: cs
+        connector:
+          name: Revoking API
+          base_url: "{{url}}"
+        pre_run_configurations:
+          steps:
+            - name: me
+              type: rest
+              endpoint: "{{{{%BASE_URL%}}}}/me"
+        """))
+    window.library.open_paths([path])
+    window.library.select_path(path)
+    qtbot.waitUntil(window.connection.test_button.isEnabled)
+    assert press_f5_and_wait(qtbot, window) == "ok"
+    refusing = True
+
+    assert press_f5_and_wait(qtbot, window) == "fail"  # the reused token, then a renewed one
+    view = window.token_view
+    assert "Refused by the API" in view.provenance.text()
+    assert "will not be reused" in view.provenance.text()
+    assert window.checks.token(window.session.entry.connector_id) is None  # type: ignore[union-attr]
+    asked = len(qserver.requests_to("/token"))
+    refusing = False
+
+    assert press_f5_and_wait(qtbot, window) == "ok"
+    assert len(qserver.requests_to("/token")) == asked + 1
+    assert "Fetched" in banner_text(window)

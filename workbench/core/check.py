@@ -106,8 +106,9 @@ async def _negative_control(blueprint: Blueprint, given: Mapping[str, str], log:
     if plan is None:
         negative_control.apply(result.verdict, negative_control.skipped())
         return
-    log.note(f"Negative control: the same check with a wrong {plan.secret}; it must fail.",
-             flow=FLOW, step="negative control")
+    result.events.append(log.note(
+        f"Negative control: the same check with a wrong {plan.secret}; it must fail.",
+        flow=FLOW, step="negative control"))
     vendor = vendor_scheme(entry.auth_type if entry else None)
     keeps_sign_in = vendor is not None and vendor.prepare is not None  # values, not a credential
     control_options = replace(options, negative_control=False, on_token=None,

@@ -72,7 +72,7 @@ def token_warnings(token: TokenSet | None, now: float) -> list[str]:
     if expires is not None and token.expires_at is not None:
         gap = expires - token.expires_at
         if abs(gap) > TOLERANCE:
-            lifetime = int(token.expires_at - token.obtained_at)
+            lifetime = round(token.expires_at - token.obtained_at)
             found.append(
                 f"The token endpoint said the token lives {lifetime} s (expires_in), but its "
                 f"JWT exp ends it {duration(abs(gap))} {'later' if gap > 0 else 'earlier'} by "
@@ -82,8 +82,9 @@ def token_warnings(token: TokenSet | None, now: float) -> list[str]:
 
 
 def duration(seconds: float) -> str:
-    """Seconds as words: '45 s', '5 min', '5 min 3 s', '2 h 10 min'."""
-    whole = round(seconds)
+    """Seconds as words: '45 s', '1 min 30 s', '5 min', '2 h 10 min'. Past two minutes,
+    whole minutes: Date headers and JWT times have second resolution, and requests take time."""
+    whole = round(seconds) if seconds < 120 else 60 * round(seconds / 60)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

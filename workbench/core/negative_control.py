@@ -111,7 +111,7 @@ def apply(verdict: Verdict, control: NegativeControl) -> Verdict:
             "Give the check a step that needs authentication (an endpoint that answers 401 "
             "without valid credentials, such as /me or an account endpoint), and make sure "
             "base_url is the real API, not a mock, a cache, a gateway or a public page.")
-        verdict.summary = f"{verdict.summary}. {control.summary}"
+        verdict.summary = control.summary
     elif control.conclusion in ("inconclusive", "skipped"):
         verdict.warnings.append(control.summary)
     return verdict
@@ -120,7 +120,7 @@ def apply(verdict: Verdict, control: NegativeControl) -> Verdict:
 def _describe(secret: str, conclusion: Conclusion, control: Verdict) -> str:
     if conclusion == "unproven":
         return (f"With a wrong {secret} the check passed too ({control.summary}): the endpoint "
-                "does not check credentials, so a pass proves nothing")
+                "does not check credentials, so a pass proves nothing.")
     if conclusion == "proven":
         return (f"Negative control: with a wrong {secret} the check failed as it should "
                 f"({control.summary}), so the endpoint checks credentials.")

@@ -18,7 +18,7 @@ def check_json(result: CheckResult, redactor: Redactor, **extra: Any) -> dict[st
     data["summary"] = redactor.text(verdict.summary)
     data["hint"] = redactor.text(verdict.hint)
     data["warnings"] = [redactor.text(w) for w in verdict.warnings]
-    data["token"] = result.token.summary() if result.token else None
+    data["token"] = result.token_summary()  # with source (fetched/refreshed/reused), obtained_at
     data["steps"] = [event.render(redactor) for event in result.events]
     if result.received:
         data["system_receives"] = [secret.to_dict() for secret in result.received]
@@ -40,11 +40,14 @@ def check_text(result: CheckResult, redactor: Redactor, *, verbose: bool = False
     lines.append(f"{mark} {verdict.outcome}: {redactor.text(verdict.summary)}")
     if verdict.hint:
         lines.append(f"hint: {redactor.text(verdict.hint)}")
+    if verdict.negative_control and verdict.negative_control.conclusion == "proven":
+        lines.append(redactor.text(verdict.negative_control.summary))
     if result.token:
         summary = result.token.summary()
         left = summary["expires_in"]
         lines.append(
-            f"token: {summary['token_type']} {summary['access_token']}"
+            f"token: {summary['token_type']} {summary['access_token']}, {result.token_source} "
+            f"(obtained {summary['obtained_at']})"
             + (f", expires in {left} s" if left is not None else ", expiry not given")
             + (f", scope {summary['scope']!r}" if summary["scope"] else "")
             + (", with refresh token" if summary["refresh_token"] else "")
