@@ -18,6 +18,7 @@ from workbench.core import clock_skew, negative_control
 from workbench.core.auth import AuthContext, OAuth2Flow, TokenSet, build_auth
 from workbench.core.auth.oauth2 import TokenCallback
 from workbench.core.auth.plugins import VendorScheme, vendor_scheme
+from workbench.core.auth.token_endpoint import page_title
 from workbench.core.auth.tokens import TokenSource, utc_iso
 from workbench.core.config.model import Blueprint, Step
 from workbench.core.errors import InputError, TokenEndpointError
@@ -233,7 +234,7 @@ async def _run(
                 await auth.ensure_token(client)
             for label, request_args in prepared.requests:
                 response = await client.request(**request_args)
-                verdict = from_response(response, label, facts)
+                verdict = from_response(response, label, _with_token(facts, auth))
                 _warn_login_page(response, verdict)
                 if not verdict.ok:
                     break
@@ -404,15 +405,32 @@ def _facts(blueprint: Blueprint, values: Mapping[str, str]) -> AuthFacts:
         location=entry.location,
         key_name=values.get("key_name", ""),
         key_value_prefixed=" " in key_value.strip(),
+        redirect_uri=values.get("redirect_uri", ""),
     )
 
 
+def _with_token(facts: AuthFacts, auth: httpx.Auth | None) -> AuthFacts:
+    """The facts with what the token endpoint said about the token in use."""
+    token = auth.token if isinstance(auth, OAuth2Flow) else None
+    if token is None:
+        return facts
+    return replace(facts, granted_scopes=token.scope or "",
+                   token_type_assumed=bool(token.raw) and "token_type" not in token.raw)
+
+
 def _warn_login_page(response: httpx.Response, verdict: Verdict) -> None:
-    if verdict.ok and response.history and "html" in response.headers.get("content-type", ""):
+    """A 2xx HTML page where an API answer was expected is often a login page: say so."""
+    if not verdict.ok or "html" not in response.headers.get("content-type", ""):
+        return
+    if response.history:
         verdict.warnings.append(
             f"The API redirected to an HTML page ({response.url}); a login or SSO page there "
-            "usually means the credentials were not accepted."
-        )
+            "usually means the credentials were not accepted.")
+    elif "json" in response.request.headers.get("accept", ""):
+        verdict.warnings.append(
+            f"The API answered with an HTML page ({page_title(response.text)}) where JSON was "
+            "asked for: a login page, a proxy, or a web site at base_url answered, not the "
+            "API, so this pass may prove nothing.")
 
 
 def _label(method: str, url: str) -> str:

@@ -1,7 +1,8 @@
 """Verdicts: what a connection check concluded, and a hint in plain words on what to do next.
 
-Hints come from seed 003's troubleshooting table and the usual causes support engineers see,
-tailored to the connector's auth type (an API key's location, `is_basic_auth`, `key_map`).
+Hints come from the evidence first — the server's challenges and error texts (`api_hints`,
+`token_hints`) — and from the usual causes for the auth type when there is none. Every
+outcome but ok has a hint.
 """
 
 from __future__ import annotations
@@ -11,10 +12,20 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
+from workbench.core.api_hints import (
+    AuthFacts,
+    forbidden_hint,
+    server_message,
+    unauthorized_hint,
+)
 from workbench.core.errors import NetworkError, TokenEndpointError
+from workbench.core.token_hints import token_hint
 
 if TYPE_CHECKING:
     from workbench.core.negative_control import NegativeControl
+
+__all__ = ["AuthFacts", "Outcome", "Verdict", "cancelled", "config_error", "from_network_error",
+           "from_response", "from_token_error", "internal_error"]
 
 Outcome = Literal[
     "ok",
@@ -30,19 +41,6 @@ Outcome = Literal[
     "cancelled",
     "unproven",  # it passed, and passed with a wrong secret too: the pass proves nothing
 ]
-
-
-@dataclass(frozen=True)
-class AuthFacts:
-    """What the hints need to know about the auth in use."""
-
-    auth_type: str | None = None
-    grant_type: str | None = None
-    is_basic_auth: bool = False
-    scopes: str = ""
-    location: str | None = None
-    key_name: str = ""
-    key_value_prefixed: bool = False
 
 
 @dataclass
@@ -74,17 +72,13 @@ def from_response(response: httpx.Response, label: str, auth: AuthFacts) -> Verd
     summary = f"{label} answered {status} {response.reason_phrase}".rstrip()
     if 200 <= status < 300:
         return Verdict("ok", summary, status=status)
+    said = server_message(response)
+    if said:
+        summary += f": “{said}”"
     if status == 401:
-        return Verdict("unauthorized", summary, _unauthorized_hint(auth), status=status)
+        return Verdict("unauthorized", summary, unauthorized_hint(response, auth), status=status)
     if status == 403:
-        scopes = f" (requested scopes: {auth.scopes})" if auth.scopes else ""
-        return Verdict(
-            "forbidden",
-            summary,
-            "The credentials were accepted but lack permission: check the API scopes"
-            f"{scopes} or the user's permissions in the target system.",
-            status=status,
-        )
+        return Verdict("forbidden", summary, forbidden_hint(response, auth), status=status)
     if status == 407:
         return Verdict(
             "network",
@@ -144,7 +138,7 @@ def from_token_error(error: TokenEndpointError, auth: AuthFacts) -> Verdict:
     return Verdict(
         "token_error",
         error.reason,
-        _token_hint(error, auth),
+        token_hint(error, auth),
         status=error.status,
         oauth_error=error.error,
         oauth_error_description=error.error_description,
@@ -177,92 +171,3 @@ GENERIC_CONFIG_HINT = ("Correct what the message names (a value in the form, a -
 
 def config_error(message: str, hint: str = "") -> Verdict:
     return Verdict("config_error", message, hint or GENERIC_CONFIG_HINT)
-
-
-def _unauthorized_hint(auth: AuthFacts) -> str:
-    if auth.auth_type is None:
-        return (
-            "The API wants credentials but the connector sends none: add an authentication "
-            "entry to interface_parameters."
-        )
-    if auth.auth_type == "bearer":
-        return (
-            "The token was rejected: it is wrong, expired or revoked. Check bearer_token (without "
-            "a 'Bearer ' prefix); use a refresh_token flow to renew expiring tokens."
-        )
-    if auth.auth_type == "basic_http":
-        return (
-            "The user name or password was rejected. Many APIs (Jira Cloud, Jenkins) want an "
-            "API token as the password, not the account password; Jira Cloud wants the email "
-            "address as user name."
-        )
-    if auth.auth_type == "api_key":
-        where = "header" if auth.location in (None, "header") else "query parameter"
-        other = "query_param" if where == "header" else "header"
-        hint = (
-            f"The API key was rejected. It was sent as the {where} '{auth.key_name}'. Check the "
-            f"key itself, the exact key_name, and whether the API wants it in the {other} "
-            "instead (location)."
-        )
-        if auth.key_name.lower() == "authorization" and not auth.key_value_prefixed:
-            hint += " The value has no scheme prefix: many APIs expect 'Bearer <key>'."
-        return hint
-    return (
-        "The API rejected the access token although the token endpoint issued one: the token may "
-        "lack a scope or audience this API needs, or belong to another environment or tenant."
-    )
-
-
-def _token_hint(error: TokenEndpointError, auth: AuthFacts) -> str:
-    code = (error.error or "").lower()
-    if error.status in (404, 405):
-        return "token_url looks wrong: the provider has no token endpoint there."
-    placement = "a Basic header" if auth.is_basic_auth else "the request body"
-    other = "body (is_basic_auth: false)"
-    if not auth.is_basic_auth:
-        other = "Basic header (is_basic_auth: true)"
-    if code == "invalid_client":
-        return (
-            f"The client id or secret was rejected. They were sent in {placement}; check them, "
-            f"and whether this provider expects them in the {other}."
-        )
-    if code == "invalid_grant":
-        if auth.grant_type == "authorization_code":
-            return (
-                "The code or refresh token was rejected: codes are single-use and expire "
-                "within minutes (and redirect_uri must match), refresh tokens expire or are "
-                "revoked. Authorize again: Authorize… in the app, `workbench authorize` here."
-            )
-        return (
-            "The refresh token is expired or revoked (or was rotated and the old one reused). "
-            "Obtain a new one by authorizing again."
-        )
-    if code == "invalid_scope":
-        return f"A requested scope is unknown or not allowed for this client: {auth.scopes!r}."
-    if code == "unauthorized_client":
-        return (
-            f"This client is not allowed the {auth.grant_type} grant: enable the grant for the "
-            "client at the provider, or use the grant_type it was registered for."
-        )
-    if code == "unsupported_grant_type":
-        return (
-            f"The provider does not support grant_type {auth.grant_type}: check grant_type and "
-            "token_url against the provider's documentation."
-        )
-    if code == "invalid_request":
-        return (
-            "The token request is malformed for this provider: check grant_type, token_url, "
-            f"and where client credentials go (now {placement})."
-        )
-    if code:
-        return "Check the provider's documentation for this error code."
-    if "no access token" in error.reason:
-        return (
-            "The provider returned a token under another name: add key_map to the access_token "
-            "(and expires_in, token_type) fields, e.g. key_map: \"accessToken\"."
-        )
-    if error.status is not None and error.status >= 500:
-        return "The token endpoint failed on its side; try again later or check token_url."
-    if error.status == 400:
-        return "Verify the grant_type and token_url match the provider's documentation."
-    return "Verify token_url: it must be the provider's token endpoint, not a web page."

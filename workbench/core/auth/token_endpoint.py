@@ -23,6 +23,26 @@ from workbench.core.transport import tag
 SNIPPET = 200
 
 
+class TokenRefused(TokenEndpointError):
+    """The provider answered with an RFC 6749 error; `challenges` are its WWW-Authenticate
+    values (a Basic challenge says how it wants the client to authenticate)."""
+
+    def __init__(self, reason: str, *, challenges: tuple[str, ...] = (),
+                 **details: Any) -> None:
+        super().__init__(reason, **details)
+        self.challenges = challenges
+
+
+class MissingAccessToken(TokenEndpointError):
+    """A success without `access_token` (or the key_map name); `candidates` are the keys in
+    the answer that look like one (`bearerToken`, `data.accessToken`)."""
+
+    def __init__(self, reason: str, *, candidates: tuple[str, ...] = (),
+                 **details: Any) -> None:
+        super().__init__(reason, **details)
+        self.candidates = candidates
+
+
 @dataclass(frozen=True)
 class ClientCredentials:
     """How the client authenticates at the token endpoint."""
@@ -63,13 +83,14 @@ def read_token_response(response: httpx.Response, key_map: Mapping[str, str]) ->
     if payload is not None and refused and not _lookup(payload, key_map, "access_token"):
         error = str(payload.get("error"))
         description = _text(payload.get("error_description"))
-        raise TokenEndpointError(
+        raise TokenRefused(
             f"The token endpoint refused the request: {error}"
             + (f" ({description})" if description else ""),
             status=status,
             error=error,
             error_description=description,
             error_uri=_text(payload.get("error_uri")),
+            challenges=tuple(response.headers.get_list("www-authenticate")),
         )
     if status >= 400 or payload is None:
         raise TokenEndpointError(_unreadable(response, payload), status=status)
@@ -78,10 +99,11 @@ def read_token_response(response: httpx.Response, key_map: Mapping[str, str]) ->
         keys = ", ".join(sorted(payload)) or "none"
         mapped = key_map.get("access_token")
         where = f"under {mapped!r} (from key_map)" if mapped else "under 'access_token'"
-        raise TokenEndpointError(
+        raise MissingAccessToken(
             f"The token response has no access token {where}; the keys it has are: {keys}. "
             "If the provider names it differently, add key_map to an access_token field.",
             status=status,
+            candidates=token_like_keys(payload),
         )
     expires_in = _seconds(_lookup(payload, key_map, "expires_in"))
     token_type = _lookup(payload, key_map, "token_type") or "Bearer"
@@ -94,6 +116,20 @@ def read_token_response(response: httpx.Response, key_map: Mapping[str, str]) ->
         id_token=_text(payload.get("id_token")),
         raw=payload,
     )
+
+
+def token_like_keys(payload: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
+    """Keys (dotted for nested objects, one level deep) whose value looks like an access
+    token: text under a name with "token" in it that is not a refresh/id token or a type."""
+    found: list[str] = []
+    for key, value in payload.items():
+        name = str(key).lower().replace("-", "_")
+        if isinstance(value, Mapping) and not prefix:
+            found += token_like_keys(value, f"{key}.")
+        elif (isinstance(value, str) and value and "token" in name
+              and not any(word in name for word in ("refresh", "id_token", "idtoken", "type"))):
+            found.append(f"{prefix}{key}")
+    return tuple(found)
 
 
 def _payload(response: httpx.Response) -> dict[str, Any] | None:
@@ -124,7 +160,7 @@ def _unreadable(response: httpx.Response, payload: dict[str, Any] | None) -> str
         return f"The token endpoint answered {status} with an empty body."
     if "html" in content_type or text.lstrip()[:1] == "<":
         return (
-            f"The token endpoint answered {status} with an HTML page ({_title(text)}), not a "
+            f"The token endpoint answered {status} with an HTML page ({page_title(text)}), not a "
             "token. token_url may point at a login or error page instead of the token "
             "endpoint, or a proxy or firewall answered instead of the provider."
         )
@@ -166,7 +202,8 @@ def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _title(html: str) -> str:
+def page_title(html: str) -> str:
+    """'titled "…"' from an HTML page's <title>, or 'untitled'."""
     lowered = html.lower()
     start, end = lowered.find("<title>"), lowered.find("</title>")
     if 0 <= start < end:

@@ -119,7 +119,15 @@ def _received(values: Mapping[str, str], auth: httpx.Auth | None) -> Mapping[str
 
 
 def _hint(verdict: Verdict, values: Mapping[str, str]) -> str | None:
+    """Tripletex's own causes; they replace the generic hints, which speak of token_url."""
     company = (values.get("company_id") or OWN_COMPANY).strip()
+    if verdict.outcome == "token_error" and verdict.status in (401, 403):
+        environment = values.get("environment") or "production"
+        other = "test" if environment == "production" else "production"
+        return (f"Choose the environment that issued these tokens: tokens of a {other} account "
+                f"do not work in {environment} (nor the other way round). If the environment "
+                "is right, copy both tokens again: the employee token comes from the "
+                "account's administrator, the consumer token from Tripletex.")
     if verdict.status == 403 and company != OWN_COMPANY:
         return (f"Company {company} is not reachable with this employee token: use 0 for the "
                 "employee's own company, or the id of a client of this accountant.")
