@@ -181,3 +181,11 @@ async def test_an_html_page_where_json_was_asked_for_is_a_warning(
     assert verdict.ok
     assert any("HTML page (titled 'Sign in to Contoso') where JSON was asked for" in w
                for w in verdict.warnings)
+
+
+async def test_a_body_that_only_repeats_the_status_is_not_quoted(
+        server: RecordingServer) -> None:
+    server.route("GET", "/me", lambda _s: web.Response(status=401))  # "401: Unauthorized"
+    verdict = (await check(auth_connector(BEARER), {"url": server.url,
+                                                    "bearer_token": "t"})).verdict
+    assert verdict.summary == "GET /me answered 401 Unauthorized"

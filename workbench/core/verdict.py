@@ -73,7 +73,7 @@ def from_response(response: httpx.Response, label: str, auth: AuthFacts) -> Verd
     if 200 <= status < 300:
         return Verdict("ok", summary, status=status)
     said = server_message(response)
-    if said:
+    if said and not _restates_status(said, response):
         summary += f": “{said}”"
     if status == 401:
         return Verdict("unauthorized", summary, unauthorized_hint(response, auth), status=status)
@@ -171,3 +171,9 @@ GENERIC_CONFIG_HINT = ("Correct what the message names (a value in the form, a -
 
 def config_error(message: str, hint: str = "") -> Verdict:
     return Verdict("config_error", message, hint or GENERIC_CONFIG_HINT)
+
+
+def _restates_status(said: str, response: httpx.Response) -> bool:
+    """A body that only repeats the status line ("401: Unauthorized") adds nothing."""
+    words = "".join(c for c in said.lower() if c.isalpha())
+    return words in ("", "".join(c for c in response.reason_phrase.lower() if c.isalpha()))
