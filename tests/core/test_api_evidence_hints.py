@@ -189,3 +189,15 @@ async def test_a_body_that_only_repeats_the_status_is_not_quoted(
     verdict = (await check(auth_connector(BEARER), {"url": server.url,
                                                     "bearer_token": "t"})).verdict
     assert verdict.summary == "GET /me answered 401 Unauthorized"
+
+
+async def test_a_quoted_server_message_never_carries_the_secret_it_echoes(
+        server: RecordingServer) -> None:
+    secret = "s3cr3t-echoed-token-991"
+    server.route("GET", "/me", refuse(
+        401, f'Bearer error="invalid_token", error_description="token {secret} expired"',
+        body={"message": f"token {secret} is not valid"}))
+    verdict = (await check(auth_connector(BEARER), {"url": server.url,
+                                                    "bearer_token": secret})).verdict
+    assert "is not valid" in verdict.summary and "expired" in verdict.hint
+    assert secret not in str(verdict.to_dict())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
 
 from tests.support.connectors import auth_connector, blueprint, check, oauth_entry
@@ -183,3 +184,17 @@ def test_a_wrong_value_keeps_the_shape_and_differs_everywhere() -> None:
         else:
             assert a == b
     assert wrong_like("--") == "wrong---"
+
+
+@pytest.mark.parametrize(("folder", "secret"), [("sesam-tripletex", "consumer_token"),
+                                                ("sesam-webcrm", "api_key")])
+async def test_vendor_schemes_get_their_first_secret_wrong(folder: str, secret: str) -> None:
+    from workbench.core.config import bundled_connectors_dir, load_connector
+
+    bp = load_connector(bundled_connectors_dir() / "sandbox" / folder / "manifest.json").blueprint
+    async with await start_sandbox("127.0.0.1", 0) as sandbox:
+        verdict = (await check(bp, {"sandbox_url": sandbox.url}, negative_control=True)).verdict
+    assert verdict.ok, verdict
+    assert verdict.negative_control is not None
+    assert verdict.negative_control.secret == secret
+    assert verdict.negative_control.conclusion == "proven", verdict.negative_control
