@@ -198,3 +198,15 @@ async def test_vendor_schemes_get_their_first_secret_wrong(folder: str, secret: 
     assert verdict.negative_control is not None
     assert verdict.negative_control.secret == secret
     assert verdict.negative_control.conclusion == "proven", verdict.negative_control
+
+
+async def test_the_wrong_access_token_goes_in_the_real_token_s_scheme(
+        server: RecordingServer) -> None:
+    server.json("POST", "/token", {"access_token": "at-777", "token_type": "Token"})
+    server.json("GET", "/me", {})
+    bp = auth_connector(oauth_entry("client_credentials", basic=False))
+    await check(bp, {"url": server.url, "client_id": "c", "client_secret": "s"},
+                negative_control=True)
+    real, control = [s.header("Authorization") for s in server.requests_to("/me")]
+    assert real == "Token at-777"
+    assert control is not None and control.startswith("Token ") and control != real

@@ -7,10 +7,9 @@ caller names; without that, `GET base_url`. The first step that fails decides th
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Collection, Generator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -18,16 +17,24 @@ from workbench.core import clock_skew, negative_control
 from workbench.core.auth import AuthContext, OAuth2Flow, TokenSet, build_auth
 from workbench.core.auth.oauth2 import TokenCallback
 from workbench.core.auth.plugins import VendorScheme, vendor_scheme
-from workbench.core.auth.token_endpoint import page_title
-from workbench.core.auth.tokens import TokenSource, utc_iso
-from workbench.core.config.model import Blueprint, Step
+from workbench.core.auth.tokens import TokenSource
+from workbench.core.check_inputs import (
+    FLOW,
+    FixedAuthorization,
+    auth_facts,
+    build_requests,
+    clean_values,
+    warn_html_page,
+    with_token,
+)
+from workbench.core.config.model import Blueprint
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import FormSpec, form_spec, step_placeholders
 from workbench.core.redaction import Redactor
 from workbench.core.sesam import ReceivedSecret, received_secrets
-from workbench.core.templates import BASE_URL, fill, join_url, placeholders
-from workbench.core.transport import TransportSettings, classify, create_client, tag
+from workbench.core.templates import BASE_URL, fill, placeholders
+from workbench.core.transport import TransportSettings, classify, create_client
 from workbench.core.verdict import (
     AuthFacts,
     Verdict,
@@ -36,8 +43,6 @@ from workbench.core.verdict import (
     from_response,
     from_token_error,
 )
-
-FLOW = "check"
 
 
 @dataclass
@@ -55,8 +60,8 @@ class CheckOptions:
     # When the run began (a login just before the check belongs to it): a token in hand that
     # was obtained earlier is a reused one.
     started_at: float = field(default_factory=time.time)
-    # Send exactly this OAuth2 access token: no token request, no renewal (the control run).
-    access_token: str | None = None
+    # Send exactly this OAuth2 token: no token request, no renewal (the control run).
+    fixed_token: TokenSet | None = None
 
 
 @dataclass
@@ -80,8 +85,7 @@ class CheckResult:
         """The token as --json shows it: no values; where it came from and when."""
         if self.token is None:
             return None
-        return {**self.token.summary(), "source": self.token_source,
-                "obtained_at": utc_iso(self.token.obtained_at)}
+        return {**self.token.summary(), "source": self.token_source}
 
 
 async def run_check(
@@ -114,7 +118,7 @@ async def _negative_control(blueprint: Blueprint, given: Mapping[str, str], log:
     keeps_sign_in = vendor is not None and vendor.prepare is not None  # values, not a credential
     control_options = replace(options, negative_control=False, on_token=None,
                               token=options.token if keeps_sign_in else None,
-                              access_token=plan.access_token)
+                              fixed_token=plan.fixed_token)
     control = await _recorded(_run, blueprint, plan.given, log, control_options)
     result.events += control.events
     negative_control.apply(result.verdict, negative_control.judge(plan.secret, control.verdict))
@@ -168,16 +172,16 @@ def _prepare(
     blueprint: Blueprint, given: Mapping[str, str], log: EventLog, options: CheckOptions
 ) -> _Prepared:
     spec = form_spec(blueprint)
-    values, warnings = _clean(spec, spec.with_defaults(given))
+    values, warnings = clean_values(spec, spec.with_defaults(given))
     vendor = vendor_scheme(spec.auth_type)
     if vendor is not None and vendor.prepare is not None:
         values = vendor.prepare(values, options.token)
     for name in spec.secret_names:
         log.redactor.add_value(values.get(name))
     waived = _base_url_only(blueprint) if options.base_url else set()
-    if options.token is not None or options.access_token is not None:
+    if options.token is not None or options.fixed_token is not None:
         waived |= {"code", "refresh_token"}  # a token in hand: what would obtain one is moot
-    facts = _facts(blueprint, values)
+    facts = auth_facts(blueprint, values)
     missing = missing_values(spec, values, waived)
     if missing is not None:
         return _Prepared(facts, values, problem=missing)
@@ -192,10 +196,10 @@ def _prepare(
         }
         context = _auth_context(blueprint, params, options, log)
         auth = build_auth(blueprint.authentication, values, context)
-        if options.access_token is not None and isinstance(auth, OAuth2Flow):
-            auth = FixedAuthorization(options.access_token, auth.token)
+        if options.fixed_token is not None and isinstance(auth, OAuth2Flow):
+            auth = FixedAuthorization(options.fixed_token)
         method, endpoint = _vendor_check(vendor, options.endpoint)
-        requests = _requests(blueprint.check_steps, endpoint, base_url, params, method)
+        requests = build_requests(blueprint.check_steps, endpoint, base_url, params, method)
         client = create_client(log, options.settings, auth=auth, headers=headers)
     except InputError as exc:
         return _Prepared(facts, values, problem=config_error(str(exc)))
@@ -234,8 +238,8 @@ async def _run(
                 await auth.ensure_token(client)
             for label, request_args in prepared.requests:
                 response = await client.request(**request_args)
-                verdict = from_response(response, label, _with_token(facts, auth))
-                _warn_login_page(response, verdict)
+                verdict = from_response(response, label, with_token(facts, auth))
+                warn_html_page(response, verdict)
                 if not verdict.ok:
                     break
         except TokenEndpointError as exc:
@@ -265,18 +269,6 @@ def _source(token: TokenSet | None, options: CheckOptions) -> TokenSource | None
     if token.obtained_at < options.started_at:
         return "reused"
     return "refreshed" if token.refreshed else "fetched"
-
-
-class FixedAuthorization(httpx.Auth):
-    """Sends one given access token, in the scheme the real one uses; never renews it."""
-
-    def __init__(self, access_token: str, like: TokenSet | None) -> None:
-        self._header = TokenSet(access_token, like.token_type if like else "Bearer"
-                                ).authorization()
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self._header
-        yield request
 
 
 async def renew_token(
@@ -342,100 +334,6 @@ def _auth_context(
     log.redactor.add_value(options.code_verifier or None)
     return AuthContext(log.redactor, token_url, options.on_token, options.token,
                        options.code_verifier, params[BASE_URL])
-
-
-def _requests(
-    steps: list[Step], endpoint: str | None, base_url: str, params: Mapping[str, str],
-    method: str = "GET",
-) -> list[tuple[str, dict[str, Any]]]:
-    """(label, httpx request arguments) for each request the check sends."""
-    if not steps:
-        target = base_url
-        if endpoint:
-            target = join_url(base_url, fill(endpoint, params, what="endpoint"))
-        return [(_label(method, target), {"method": method, "url": target,
-                                          "extensions": tag(FLOW, "check")})]
-    built = []
-    for number, step in enumerate(steps, 1):
-        name = step.name or f"step {number}"
-        url = join_url(base_url, fill(step.endpoint or "", params, what=f"step {name!r}"))
-        query = {k: fill(v, params, what=f"step {name!r}") for k, v in step.query_params.items()}
-        # Merged into the URL: httpx's `params=` would replace a query the endpoint already has.
-        url = str(httpx.URL(url).copy_merge_params(query)) if query else url
-        args: dict[str, Any] = {
-            "method": step.http_method,
-            "url": url,
-            "headers": {k: fill(v, params, what=f"step {name!r}") for k, v in step.headers.items()},
-            "extensions": tag(FLOW, name),
-        }
-        if isinstance(step.body, dict | list):
-            args["json"] = step.body
-        elif step.body is not None:
-            args["content"] = fill(str(step.body), params, what=f"step {name!r}").encode()
-        built.append((_label(step.http_method, url), args))
-    return built
-
-
-def _clean(spec: FormSpec, values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Fix the copy-paste slips that break auth silently, and say so."""
-    warnings = []
-    for f in spec.fields:
-        value = values.get(f.name, "")
-        if value != value.strip() and f.group == "authentication":
-            values[f.name] = value.strip()
-            warnings.append(f"Removed spaces or line breaks around {f.name}.")
-    token = values.get("bearer_token", "")
-    if spec.auth_type == "bearer" and token.lower().startswith("bearer "):
-        values["bearer_token"] = token[7:].strip()
-        warnings.append("bearer_token started with 'Bearer '; the prefix is added for you.")
-    return values, warnings
-
-
-def _facts(blueprint: Blueprint, values: Mapping[str, str]) -> AuthFacts:
-    entry = blueprint.authentication
-    if entry is None:
-        return AuthFacts()
-    settings = entry.oauth2_settings
-    key_value = values.get("key_value", "")
-    return AuthFacts(
-        auth_type=entry.auth_type,
-        grant_type=settings.grant_type if settings else None,
-        is_basic_auth=bool(settings and settings.is_basic_auth),
-        scopes=settings.scope_string() if settings else "",
-        location=entry.location,
-        key_name=values.get("key_name", ""),
-        key_value_prefixed=" " in key_value.strip(),
-        redirect_uri=values.get("redirect_uri", ""),
-    )
-
-
-def _with_token(facts: AuthFacts, auth: httpx.Auth | None) -> AuthFacts:
-    """The facts with what the token endpoint said about the token in use."""
-    token = auth.token if isinstance(auth, OAuth2Flow) else None
-    if token is None:
-        return facts
-    return replace(facts, granted_scopes=token.scope or "",
-                   token_type_assumed=bool(token.raw) and "token_type" not in token.raw)
-
-
-def _warn_login_page(response: httpx.Response, verdict: Verdict) -> None:
-    """A 2xx HTML page where an API answer was expected is often a login page: say so."""
-    if not verdict.ok or "html" not in response.headers.get("content-type", ""):
-        return
-    if response.history:
-        verdict.warnings.append(
-            f"The API redirected to an HTML page ({response.url}); a login or SSO page there "
-            "usually means the credentials were not accepted.")
-    elif "json" in response.request.headers.get("accept", ""):
-        verdict.warnings.append(
-            f"The API answered with an HTML page ({page_title(response.text)}) where JSON was "
-            "asked for: a login page, a proxy, or a web site at base_url answered, not the "
-            "API, so this pass may prove nothing.")
-
-
-def _label(method: str, url: str) -> str:
-    path = urlsplit(url).path or "/"
-    return f"{method} {path}"
 
 
 def _request_url(exc: httpx.TransportError) -> str:

@@ -36,11 +36,11 @@ Conclusion = Literal["proven", "unproven", "inconclusive", "skipped"]
 @dataclass(frozen=True)
 class ControlPlan:
     """What the control run changes: `secret` names it; the wrong value is in `given` or, for
-    OAuth2, is `access_token`."""
+    OAuth2, is the `fixed_token` sent instead of the real one."""
 
     secret: str
     given: dict[str, str]
-    access_token: str | None = None
+    fixed_token: TokenSet | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ def plan(auth_type: str | None, values: Mapping[str, str],
     given = dict(values)
     if auth_type == "oauth2":
         real = token.access_token if token is not None else ""
-        return ControlPlan(ACCESS_TOKEN, given, wrong_like(real or "x" * 40))
+        wrong = TokenSet(wrong_like(real or "x" * 40),
+                         token.token_type if token is not None else "Bearer")
+        return ControlPlan(ACCESS_TOKEN, given, wrong)
     name = _MAIN_SECRET.get(auth_type or "")
     vendor = vendor_scheme(auth_type)
     if name is None and vendor is not None:
