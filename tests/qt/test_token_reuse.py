@@ -187,3 +187,67 @@ def test_a_token_the_api_refused_is_not_reused_and_says_so(
     assert press_f5_and_wait(qtbot, window) == "ok"
     assert len(qserver.requests_to("/token")) == asked + 1
     assert "Fetched" in banner_text(window)
+
+
+def test_a_refresh_token_rotated_while_another_connector_is_shown_is_kept(
+        qtbot: Any, window: MainWindow, qserver: RecordingServer,  # noqa: F811
+        tmp_path: Path, keychain: Any) -> None:  # noqa: F811
+    """Switching connectors during a run must not lose the server's new refresh token: the
+    old one is dead, and losing the new one would strand the connection."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def token(_seen: Seen) -> web.Response:
+        await asyncio.sleep(0.5)  # long enough to switch away
+        return web.json_response({"access_token": "at-1", "refresh_token": "rt-rotated",
+                                  "expires_in": 3600})
+
+    qserver.route("POST", "/token", token)
+    qserver.json("GET", "/me", {})
+    path = tmp_path / "rt.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        interface_parameters:
+          section:
+            source:
+              - name: url
+                type: string
+                value: "{qserver.url}"
+              - name: auth
+                type: authentication
+                auth_type: oauth2
+                oauth2_settings:
+                  grant_type: refresh_token
+                  token_url: "{{url}}/token"
+                fields:
+                  - name: client_id
+                    value: cid
+                  - name: refresh_token
+                    is_encrypted: true
+        connector:
+          name: Rotating API
+          base_url: "{{url}}"
+        pre_run_configurations:
+          steps:
+            - name: me
+              type: rest
+              endpoint: "{{{{%BASE_URL%}}}}/me"
+        """))
+    other = bundled_connectors_dir() / "sandbox" / "sandbox_bearer.yaml"
+    window.library.open_paths([path])
+    window.library.select_path(path)
+    qtbot.waitUntil(lambda: window.connection.form.editor("refresh_token") is not None)
+    type_into(qtbot, window, "refresh_token", "rt-seed")
+    connector_id = window.session.entry.connector_id  # type: ignore[union-attr]
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.connection.banner.kind == "busy")
+    assert window.library.select_path(other)
+    qtbot.waitUntil(lambda: not window.checks.busy, timeout=10_000)
+
+    service = f"connection-workbench/{connector_id}"
+    qtbot.waitUntil(lambda: keychain.get_password(service, "refresh_token") == "rt-rotated")
+    window.library.select_path(path)
+    qtbot.waitUntil(lambda: window.connection.form.editor("refresh_token") is not None)
+    assert window.connection.form.values()["refresh_token"] == "rt-rotated"
+    assert press_f5_and_wait(qtbot, window) == "ok"
+    assert "Reused the token" in banner_text(window)  # the rotation was ours: still reusable

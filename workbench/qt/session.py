@@ -322,15 +322,26 @@ class ConnectorSession(QObject):
             view.set_provenance(f"{how} by this run at {when}.")
 
     def _on_checks_token_changed(self, connector_id: str, token: TokenSet | None) -> None:
+        rotated = token.refresh_token if token else None
+        if rotated:
+            self._keep_rotated(connector_id, rotated)
         if self._entry is None or connector_id != self._entry.connector_id:
             return
         self._token_view.set_token(token)
         self._update_can_refresh()
-        rotated = token.refresh_token if token else None
-        in_form = self._spec.field("refresh_token") is not None
-        if rotated and in_form and self._form.values().get("refresh_token") != rotated:
-            # The server rotated it: the old one is now dead, so keep the new one.
-            self._form.set_value("refresh_token", rotated)
+
+    def _keep_rotated(self, connector_id: str, rotated: str) -> None:
+        """The server rotated the refresh token: the old one is now dead, so keep the new one,
+        in the form (or the values typed for a connector not shown now) and the keychain."""
+        shown = self._entry is not None and connector_id == self._entry.connector_id
+        if shown and self._spec.field("refresh_token") is not None:
+            if self._form.values().get("refresh_token") != rotated:
+                self._form.set_value("refresh_token", rotated)
+                spawn(self.values.save_secret(connector_id, "refresh_token", rotated))
+            return
+        typed = self._typed.get(connector_id)
+        if not shown and typed is not None and typed.get("refresh_token") not in (None, rotated):
+            typed["refresh_token"] = rotated
             spawn(self.values.save_secret(connector_id, "refresh_token", rotated))
 
     def _on_token_view_clear_requested(self) -> None:
