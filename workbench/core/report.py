@@ -46,8 +46,8 @@ def check_text(result: CheckResult, redactor: Redactor, *, verbose: bool = False
         summary = result.token.summary()
         left = summary["expires_in"]
         lines.append(
-            f"token: {summary['token_type']} {summary['access_token']}, {result.token_source} "
-            f"(obtained {summary['obtained_at']})"
+            f"token: {summary['token_type']} {summary['access_token']}, "
+            f"{result.token_source or 'obtained'} (obtained {summary['obtained_at']})"
             + (f", expires in {left} s" if left is not None else ", expiry not given")
             + (f", scope {summary['scope']!r}" if summary["scope"] else "")
             + (", with refresh token" if summary["refresh_token"] else "")
