@@ -101,6 +101,7 @@ class ConnectionPane(QWidget):
         """Show that a run is in flight; the rest of the window stays usable."""
         self.test_button.setEnabled(not busy and self.can_test)
         self.control_button.setEnabled(not busy and self.can_test)
+        self.control_button.setVisible(not busy)  # Cancel takes its place: the row stays narrow
         self.authorize_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
