@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QTimer, QUrl, Signal, SignalInstance
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, SignalInstance
 from PySide6.QtNetwork import QNetworkCookie, QNetworkProxy
 from PySide6.QtWebEngineCore import (
     QWebEngineCertificateError,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.auth.authorization import AuthorizationError, UnrelatedRedirect
 from workbench.core.errors import InputError
 from workbench.core.events import EventLog
 from workbench.core.network_settings import TransportSettings
@@ -105,6 +107,12 @@ class BrowserDialog(QDialog):
         self.refusal.setObjectName("browserRefusal")
         self.refusal.setWordWrap(True)
         self.refusal.hide()
+        self.notice = QLabel()
+        self.notice.setObjectName("browserNotice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self._judge: Callable[[str], str] | None = None
         self.use_system = QPushButton("Use the system browser")
         self.use_system.hide()
         self.use_system.clicked.connect(self._on_use_system_clicked)
@@ -122,6 +130,7 @@ class BrowserDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(refusal)
+        layout.addWidget(self.notice)
         layout.addWidget(self.view, 1)
 
         self._settings = settings
@@ -132,6 +141,10 @@ class BrowserDialog(QDialog):
         self.rejected.connect(self._on_rejected)
 
     # -- RedirectCatcher ------------------------------------------------------------------------
+
+    def expect(self, judge: Callable[[str], str]) -> None:
+        """How to tell this login's answer from other redirects (the core's read_redirect)."""
+        self._judge = judge
 
     async def wait(self, timeout: float) -> str:
         """The redirect URL; CancelledError if the user closed the window."""
@@ -241,8 +254,20 @@ class BrowserDialog(QDialog):
     def _on_redirect_caught(self, url: str) -> None:
         self._log.note(f"Browser redirect caught: {self._log.redactor.url(url)}",
                        flow="authorize", step="redirect")
-        if not self._future.done():
-            self._future.set_result(url)
+        if self._future.done():
+            return
+        try:
+            if self._judge is not None:
+                self._judge(url)
+        except UnrelatedRedirect as ignored:  # a stale or forged one: the login goes on
+            self.notice.setText(f"A redirect that is not the answer to this login was ignored: "
+                                f"{ignored} Still waiting: finish the login here.")
+            self.notice.setStyleSheet(f"color: {accent('warn')};")
+            self.notice.show()
+            return
+        except AuthorizationError:
+            pass  # this login's answer, refused: the app reports why
+        self._future.set_result(url)
         self.accept()
 
     def _on_rejected(self) -> None:
