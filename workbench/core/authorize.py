@@ -32,7 +32,7 @@ from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant
 from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.auth.token_endpoint import ClientCredentials
 from workbench.core.check import CheckOptions, CheckResult, missing_values, run_check
-from workbench.core.config.model import Blueprint
+from workbench.core.config.model import Blueprint, FieldEntry
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import form_spec
@@ -279,7 +279,8 @@ async def _device_authorize_and_check(
         token_url = options.token_url or fill(settings.token_url, values, what="token_url")
     except InputError as exc:
         return CheckResult(config_error(str(exc)))
-    facts = AuthFacts(auth_type="oauth2", grant_type="device_code")
+    facts = AuthFacts(auth_type="oauth2", grant_type="device_code",
+                      is_basic_auth=credentials.in_basic_header, scopes=settings.scope_string())
     async with create_client(log, options.settings) as client:
         try:
             device = await start_device_authorization(client, device_url, credentials,
@@ -296,4 +297,21 @@ async def _device_authorize_and_check(
         log.redactor.add_value(secret)
     if options.on_token is not None:
         options.on_token(token)  # as a token endpoint's answer would be handed on
-    return await run_check(blueprint, values, log, replace(options, token=token))
+    # The device grant has no redirect and no code: the check must not ask for them.
+    return await run_check(_without_redirect(blueprint), values, log,
+                           replace(options, token=token))
+
+
+def _without_redirect(blueprint: Blueprint) -> Blueprint:
+    """The connector as seen after a device login: `code` and `redirect_uri` not required."""
+    device = blueprint.model_copy(deep=True)
+    entry = device.authentication
+    assert entry is not None
+    for name in ("code", "redirect_uri"):
+        field = entry.field(name)
+        if field is None:
+            entry.fields.append(FieldEntry(name=name, required=False))
+        else:
+            field.required = False
+    return device
+
