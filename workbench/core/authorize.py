@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -36,6 +36,7 @@ from workbench.core.config.model import Blueprint, FieldEntry
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import form_spec
+from workbench.core.insecure_urls import cleartext_warnings
 from workbench.core.loopback import LoopbackRedirect, loopback_port_and_path
 from workbench.core.templates import fill
 from workbench.core.transport import classify, create_client
@@ -101,12 +102,13 @@ async def authorize_and_check(
     `authorization_url` stands in for a config without one; `catcher` replaces the loopback
     listener (the embedded browser catches any redirect URI itself). Never raises for a failed
     authorization: the verdict says what went wrong."""
+    options = options or CheckOptions()
     with _one_flow(log) as events:
-        result = await _authorize_and_check(blueprint, given, log, open_url,
-                                            options or CheckOptions(), timeout,
+        warnings = _warn_cleartext(log, blueprint, given, authorization_url=authorization_url,
+                                   token_url=options.token_url)
+        result = await _authorize_and_check(blueprint, given, log, open_url, options, timeout,
                                             authorization_url, catcher)
-    result.events = events
-    return result
+    return _finished(result, events, warnings)
 
 
 async def device_authorize_and_check(
@@ -119,10 +121,28 @@ async def device_authorize_and_check(
 ) -> CheckResult:
     """The device grant: get a user code, let `show` present it, poll until the person
     confirms on another device, then run the check with that token."""
+    options = options or CheckOptions()
     with _one_flow(log) as events:
-        result = await _device_authorize_and_check(blueprint, given, log, show,
-                                                   options or CheckOptions(), default_interval)
+        warnings = _warn_cleartext(log, blueprint, given, token_url=options.token_url,
+                                   only=("base_url", "token_url", "device_authorization_url"))
+        result = await _device_authorize_and_check(blueprint, given, log, show, options,
+                                                   default_interval)
+    return _finished(result, events, warnings)
+
+
+def _warn_cleartext(log: EventLog, blueprint: Blueprint, given: Mapping[str, str],
+                    **urls: Any) -> list[str]:
+    """Say before the login, in the log, which URLs would carry secrets in clear."""
+    warnings = cleartext_warnings(blueprint, given, **urls)
+    for warning in warnings:
+        log.note(f"Warning: {warning}", flow=FLOW, step="plain http")
+    return warnings
+
+
+def _finished(result: CheckResult, events: list[Event], warnings: list[str]) -> CheckResult:
+    """The whole login's timeline, and its warnings whether or not the check ran."""
     result.events = events
+    result.verdict.warnings += [w for w in warnings if w not in result.verdict.warnings]
     return result
 
 
