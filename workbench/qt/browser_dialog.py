@@ -113,6 +113,7 @@ class BrowserDialog(QDialog):
         self.notice.setWordWrap(True)
         self.notice.hide()
         self._judge: Callable[[str], str] | None = None
+        self._back_from_ignored = False  # leave the blank page a blocked redirect leaves
         self.use_system = QPushButton("Use the system browser")
         self.use_system.hide()
         self.use_system.clicked.connect(self._on_use_system_clicked)
@@ -233,6 +234,11 @@ class BrowserDialog(QDialog):
 
     def _on_view_load_finished(self, ok: bool) -> None:
         url = self.view.url().toString()
+        if self._back_from_ignored and _origin_and_path(url) == _origin_and_path(
+                self.redirect_uri):
+            self._back_from_ignored = False
+            QTimer.singleShot(0, self.view.history().back)
+            return
         self.page.runJavaScript("document.body ? document.body.innerText : ''", 0,
                                 lambda text: self._check_refusal(url, str(text or "")))
 
@@ -260,10 +266,10 @@ class BrowserDialog(QDialog):
             if self._judge is not None:
                 self._judge(url)
         except UnrelatedRedirect as ignored:  # a stale or forged one: the login goes on
-            self.notice.setText(f"A redirect that is not the answer to this login was ignored: "
-                                f"{ignored} Still waiting: finish the login here.")
+            self.notice.setText(f"Ignored: {ignored} Still waiting: finish the login here.")
             self.notice.setStyleSheet(f"color: {accent('warn')};")
             self.notice.show()
+            self._back_from_ignored = True
             return
         except AuthorizationError:
             pass  # this login's answer, refused: the app reports why
