@@ -77,3 +77,8 @@ def test_a_connector_without_auth_sends_no_secrets_to_its_base_url() -> None:
           base_url: "http://data.example.test"
     """)
     assert cleartext_warnings(bp, {}) == []
+
+
+def test_urls_that_do_not_parse_are_left_to_the_check() -> None:
+    bp = auth_connector(oauth_entry("client_credentials", basic=True))
+    assert cleartext_warnings(bp, {"url": "http://[::1"}) == []

@@ -132,3 +132,21 @@ async def test_a_replayed_or_expired_code_is_refused_at_the_exchange(
     verdict = result.verdict
     assert verdict.outcome == "token_error" and verdict.oauth_error == "invalid_grant"
     assert "single-use" in verdict.hint and "Authorize again" in verdict.hint
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "not a url", "ftp://idp.test/auth",
+                                 "http://idp.test/a\x00b", "https:///auth"])
+async def test_an_authorization_url_that_is_no_web_address_is_a_clear_config_error(
+        tmp_path: Path, url: str) -> None:
+    from tests.support.oidc import login_connector
+    from workbench.core.authorize import authorize_and_check
+    from workbench.core.config import load_connector
+    from workbench.core.events import EventLog
+
+    path = tmp_path / "login.yaml"
+    path.write_text(login_connector("http://127.0.0.1:9", "cid"))
+    opened: list[str] = []
+    result = await authorize_and_check(load_connector(path).blueprint, {}, EventLog(),
+                                       opened.append, authorization_url=url, timeout=1)
+    assert result.verdict.outcome == "config_error"
+    assert "not a web address" in result.verdict.summary and not opened

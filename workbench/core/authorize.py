@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -168,7 +169,7 @@ async def _authorize_and_check(
         if not url:
             raise InputError("The connector has no oauth2_settings.authorization_url: give the "
                              "provider's login URL (--authorization-url on the command line).")
-        url = fill(url, values, what="authorization_url")
+        url = _web_address(fill(url, values, what="authorization_url"), "authorization_url")
         configured_issuer = fill(settings.issuer or "", values, what="oauth2_settings.issuer")
         owned = None
         if catcher is None:
@@ -207,6 +208,18 @@ async def _authorize_and_check(
     finally:
         if owned is not None:
             await owned.close()
+
+
+def _web_address(url: str, name: str) -> str:
+    """`url` when it is an http(s) address with a host; InputError saying so otherwise."""
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid or any(ord(c) < 33 for c in url):
+        raise InputError(f"{name} {url!r} is not a web address (https://host/path).")
+    return url
 
 
 def _judge(request: AuthorizationRequest, issuer: ExpectedIssuer, log: EventLog,

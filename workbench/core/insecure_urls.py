@@ -84,8 +84,11 @@ def _cleartext_url(template: str, values: Mapping[str, str]) -> str:
         url = fill(template, values, what="url")
     except InputError:
         return ""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return ""  # not a URL at all: the check says so where it uses it
     if parts.scheme.lower() != "http" or not host or placeholders(host) or "{" in host:
         return ""
     if is_loopback_host(host):

@@ -61,12 +61,15 @@ async def discover_issuer(client: httpx.AsyncClient, log: EventLog, authorizatio
     """The issuer to hold redirects to: the configured one, or the one the metadata at the
     authorization URL's origin names for this authorization endpoint. Never raises: a provider
     without (reachable, valid) metadata gives what is known without it, and a note says so."""
-    parts = urlsplit(authorization_url)
+    try:
+        parts = urlsplit(authorization_url)
+    except ValueError:
+        parts = urlsplit("")
     candidate = configured or f"{parts.scheme}://{parts.netloc}"
     for url in metadata_urls(candidate):
         try:
             metadata = await _fetch(client, url, flow)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, httpx.InvalidURL):
             break  # recorded by the transport; a host that hangs once would hang again
         if metadata is None:
             continue
