@@ -150,3 +150,22 @@ async def test_an_authorization_url_that_is_no_web_address_is_a_clear_config_err
                                        opened.append, authorization_url=url, timeout=1)
     assert result.verdict.outcome == "config_error"
     assert "not a web address" in result.verdict.summary and not opened
+
+
+async def test_broken_network_settings_are_a_config_error_before_the_browser_opens(
+        tmp_path: Path) -> None:
+    from tests.support.oidc import login_connector
+    from workbench.core.authorize import authorize_and_check
+    from workbench.core.check import CheckOptions
+    from workbench.core.config import load_connector
+    from workbench.core.events import EventLog
+    from workbench.core.transport import TransportSettings
+
+    path = tmp_path / "login.yaml"
+    path.write_text(login_connector("http://127.0.0.1:9", "cid"))
+    opened: list[str] = []
+    settings = TransportSettings(ca_bundle=str(tmp_path / "missing-ca.pem"))
+    result = await authorize_and_check(load_connector(path).blueprint, {}, EventLog(),
+                                       opened.append, CheckOptions(settings=settings), timeout=1)
+    assert result.verdict.outcome == "config_error"
+    assert "CA bundle not found" in result.verdict.summary and not opened

@@ -178,8 +178,11 @@ async def _authorize_and_check(
         return CheckResult(config_error(str(exc)))
     catching: RedirectCatcher = owned if owned is not None else catcher  # type: ignore[assignment]
     try:  # the listener stays up until the end, so a second redirect gets an honest answer
-        async with create_client(log, options.settings) as client:
-            issuer = await discover_issuer(client, log, url, configured_issuer, flow=FLOW)
+        try:
+            async with create_client(log, options.settings) as client:
+                issuer = await discover_issuer(client, log, url, configured_issuer, flow=FLOW)
+        except InputError as exc:  # the network settings themselves (a missing CA bundle)
+            return CheckResult(config_error(str(exc)))
         request = authorization_request(url, values.get("client_id", ""), catching.redirect_uri,
                                         settings.scope_string(),
                                         settings.extra_authorization_params())

@@ -185,11 +185,11 @@ def _response_pairs(redirect_url: str) -> list[tuple[str, str]]:
 
 def _provider_error(found: Mapping[str, str], unverified_because: str) -> AuthorizationError:
     """The provider's error in plain words, its own text quoted, and whether it is verifiable."""
-    error = found["error"]
+    error = _untrusted(found["error"], 60)
     meaning, hint = _ERRORS.get(error, _UNKNOWN_ERROR)
     description = _untrusted(found.get("error_description", ""))
     uri = _untrusted(found.get("error_uri", ""))
-    message = f"Authorization failed ({_untrusted(error, 60)}): {meaning}."
+    message = f"Authorization failed ({error}): {meaning}."
     if description:
         message += f' The provider said: "{description}"'
     if uri:
