@@ -29,6 +29,7 @@ from workbench.core.connector_files import is_platform_text, load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
 from workbench.core.formspec import FormSpec, form_spec
+from workbench.core.insecure_urls import file_cleartext_warnings
 from workbench.core.redaction import Redactor
 from workbench.core.report import check_json, check_text
 from workbench.core.transport import TransportSettings
@@ -142,6 +143,8 @@ def cmd_validate(args: argparse.Namespace, redactor: Redactor) -> int:
             print(str(exc), file=sys.stderr)
         else:
             print(f"ok    {path}  ({loaded.name})")
+            for warning in file_cleartext_warnings(loaded):
+                print(f"warning: {warning}", file=sys.stderr)
     return USAGE if failed else PASSED
 
 

@@ -31,6 +31,7 @@ from workbench.core.config.model import Blueprint
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import FormSpec, form_spec, step_placeholders
+from workbench.core.insecure_urls import cleartext_warnings
 from workbench.core.redaction import Redactor
 from workbench.core.sesam import ReceivedSecret, received_secrets
 from workbench.core.templates import BASE_URL, fill, placeholders
@@ -200,6 +201,8 @@ def _prepare(
             auth = FixedAuthorization(options.fixed_token)
         method, endpoint = _vendor_check(vendor, options.endpoint)
         requests = build_requests(blueprint.check_steps, endpoint, base_url, params, method)
+        warnings += cleartext_warnings(blueprint, values, base_url=base_url,
+                                       token_url=context.token_url)
         client = create_client(log, options.settings, auth=auth, headers=headers)
     except InputError as exc:
         return _Prepared(facts, values, problem=config_error(str(exc)))
