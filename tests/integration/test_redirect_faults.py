@@ -122,16 +122,17 @@ async def test_a_second_redirect_after_the_first_is_answered_honestly(
     assert len(server.requests_to("/token")) == 1
 
 
-@pytest.mark.parametrize("description", ["authorization code already used", "code expired"])
+@pytest.mark.parametrize(("description", "cause"), [
+    ("authorization code already used", "single-use"), ("code expired", "expired")])
 async def test_a_replayed_or_expired_code_is_refused_at_the_exchange(
-        server: RecordingServer, tmp_path: Path, description: str) -> None:
+        server: RecordingServer, tmp_path: Path, description: str, cause: str) -> None:
     provider(server, lambda _s: web.json_response(
         {"error": "invalid_grant", "error_description": description}, status=400))
     browser = Browser([("GET", "{cb}?code=dead-code&state={state}")])
     result, _log = await log_in(server.url, tmp_path, browser)
     verdict = result.verdict
     assert verdict.outcome == "token_error" and verdict.oauth_error == "invalid_grant"
-    assert "single-use" in verdict.hint and "Authorize again" in verdict.hint
+    assert cause in verdict.hint and "Authorize again" in verdict.hint
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "not a url", "ftp://idp.test/auth",
