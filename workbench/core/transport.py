@@ -213,14 +213,15 @@ def check_headers(headers: httpx.Headers) -> None:
         name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
         if not _HEADER_NAME.match(name):
             raise InputError(f"{name!r} is not a valid header name (no spaces, colons or "
-                             "line breaks)")
+                             "line breaks), so the request was not sent")
         problem = next((what for char, what in _BAD_CHARACTERS if char in value), None)
-        if problem is None and value != value.strip(" \t"):
-            problem = "spaces at its start or end"
         if problem is not None:
-            raise InputError(f"{_header_field(name, value)} contains {problem}, so it was not "
-                             "sent: remove it from the value (a pasted value often carries "
-                             "one).")
+            raise InputError(f"{_header_field(name, value)} contains {problem}, so the request "
+                             f"was not sent: remove the {problem[2:]} from the value (pasted "
+                             "values often carry one).")
+        if value != value.strip(" \t"):
+            raise InputError(f"{_header_field(name, value)} contains spaces at its start or "
+                             "end, so the request was not sent: remove them from the value.")
 
 
 def _header_field(name: str, value: str) -> str:
