@@ -55,9 +55,11 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 def origin_text(url: httpx.URL) -> str:
+    """An origin as people write it: the port only when it is not the scheme's default."""
     scheme, host, port = origin(url)
     host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+    shown = port is not None and port != _DEFAULT_PORTS.get(scheme)
+    return f"{scheme}://{host}:{port}" if shown else f"{scheme}://{host}"
 
 
 def redirect_method(method: str, status: int) -> str:
