@@ -6,10 +6,8 @@ exchange lands in the event log and every request honours the same proxy, CA and
 
 from __future__ import annotations
 
-import re
 import ssl
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,9 @@ from workbench.core.bodies import (
 )
 from workbench.core.errors import InputError, NetworkError
 from workbench.core.events import MAX_BODY_BYTES, Event, EventKind, EventLog, size_text
+from workbench.core.header_values import check_headers
 from workbench.core.network_settings import TransportSettings
-from workbench.core.redaction import Redactor
+from workbench.core.proxies import learn_proxy_credentials, proxy_for
 from workbench.core.redirects import HOP, Hop, RedirectError, RedirectingClient
 
 TAG = "workbench"  # request extension naming the flow and step an exchange belongs to
@@ -77,7 +76,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         learn_proxy_credentials(settings, log.redactor)
 
     def _transport_for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        proxy = _proxy_for(url, self._settings)
+        proxy = proxy_for(url, self._settings)
         if proxy not in self._transports:
             self._transports[proxy] = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy)
             if proxy:
@@ -201,39 +200,6 @@ def _listed(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-# -- header values h11 would refuse, with the value in its message ---------------------------
-
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_CHARACTERS = (("\r", "a line break"), ("\n", "a line break"), ("\0", "a NUL character"))
-
-
-def check_headers(headers: httpx.Headers) -> None:
-    """Refuse header values that cannot be sent, naming the header, never the value."""
-    for raw_name, raw_value in headers.raw:
-        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-        if not _HEADER_NAME.match(name):
-            raise InputError(f"{name!r} is not a valid header name (no spaces, colons or "
-                             "line breaks), so the request was not sent")
-        problem = next((what for char, what in _BAD_CHARACTERS if char in value), None)
-        if problem is not None:
-            raise InputError(f"{_header_field(name, value)} contains {problem}, so the request "
-                             f"was not sent: remove the {problem[2:]} from the value (pasted "
-                             "values often carry one).")
-        if value != value.strip(" \t"):
-            raise InputError(f"{_header_field(name, value)} contains spaces at its start or "
-                             "end, so the request was not sent: remove them from the value.")
-
-
-def _header_field(name: str, value: str) -> str:
-    """What a user calls the value of this header."""
-    if name.lower() != "authorization":
-        return f"Header {name}"
-    scheme = value.strip().partition(" ")[0]
-    if scheme.lower() == "bearer":
-        return "The access token (the Authorization header's Bearer value)"
-    return f"The {scheme} credentials in the Authorization header"
-
-
 def create_client(
     log: EventLog,
     settings: TransportSettings | None = None,
@@ -255,39 +221,6 @@ def create_client(
         follow_redirects=settings.follow_redirects,
         trust_env=False,  # proxies are resolved by RecordingTransport, per request
     )
-
-
-# -- proxies ---------------------------------------------------------------------------------
-
-def learn_proxy_credentials(settings: TransportSettings, redactor: Redactor) -> None:
-    """Teach the redactor the password of every proxy this run may use, and the Basic
-    Proxy-Authorization blob httpx builds from it, before the first request."""
-    candidates = [settings.proxy] if settings.proxy else []
-    if settings.use_env_proxy and not settings.proxy:
-        candidates += [v for k, v in urllib.request.getproxies().items() if k != "no"]
-    for candidate in candidates:
-        try:
-            url = httpx.URL(candidate)
-        except httpx.InvalidURL:
-            continue
-        if url.password:  # httpx percent-decodes, as it does for the header it builds
-            redactor.add_basic_credentials(url.username, url.password)
-            redactor.add_value(url.userinfo.decode("ascii").partition(":")[2])
-
-
-def _proxy_for(url: httpx.URL, settings: TransportSettings) -> str | None:
-    host = url.host
-    if host in ("127.0.0.1", "::1", "localhost"):
-        return None  # loopback never goes through a proxy (sandbox, receivers, tests)
-    if settings.proxy:
-        return settings.proxy
-    if not settings.use_env_proxy:
-        return None
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
-    if proxy and urllib.request.proxy_bypass(host):
-        return None
-    return proxy
 
 
 def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
