@@ -311,3 +311,34 @@ async def test_the_cli_follows_redirects_and_reports_one_json_object(
         == [302, 401]
     assert KEY not in run.stdout + run.stderr
     assert KEY not in json.dumps(other.seen[0].query)
+
+
+async def test_a_token_request_redirected_as_a_get_leaves_its_basic_header_behind(
+        server: RecordingServer, other: RecordingServer) -> None:
+    server.route("POST", "/token", lambda _s: redirect(f"{other.url}/oauth/token", 302))
+    other.json("GET", "/oauth/token", {"error": "invalid_request"}, status=400)
+    result = await check(auth_connector(oauth_entry("client_credentials", basic=True)),
+                         {"url": server.url, "client_id": "cid",
+                          "client_secret": CLIENT_SECRET})
+
+    assert result.verdict.outcome == "token_error", result.verdict
+    (landed,) = other.seen
+    assert landed.method == "GET" and landed.body == b""
+    assert landed.header("Authorization") is None
+    assert CLIENT_SECRET not in json.dumps(landed.headers) + landed.body.decode()
+    assert any("Authorization" in n and "another origin" in n for n in notes(result.events))
+
+
+async def test_coming_back_with_a_new_session_cookie_is_not_a_loop(
+        server: RecordingServer) -> None:
+    def me(seen: Seen) -> web.Response:
+        if "session=ok" in (seen.header("Cookie") or ""):
+            return web.json_response({"me": "ada"})
+        return redirect("/sso/start")
+
+    server.route("GET", "/me", me)
+    server.route("GET", "/sso/start", lambda _s: redirect(
+        "/me", 302, **{"Set-Cookie": "session=ok; Path=/"}))
+    result = await check(auth_connector(BEARER), {"url": server.url, "bearer_token": TOKEN})
+    assert result.verdict.ok, result.verdict
+    assert [s.path for s in server.seen] == ["/me", "/sso/start", "/me"]
