@@ -3,6 +3,8 @@
 Only HTTP events become entries (notes have no request). Everything is redacted unless the
 redactor is None, which only the GUI's explicit Reveal action passes. Exchanges that never got
 a response (refused, timed out, TLS) keep their request, with status 0 and an `_error` field.
+A body cut at the event cap has `_truncated: true` and a comment; `bodySize` and `content.size`
+stay the real sizes when they are known.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def _entry(event: Event, redactor: Redactor | None) -> dict[str, Any]:
         entry["comment"] = _text(event.message, redactor)
     if event.status is None:
         entry["_error"] = _text(event.error, redactor) or "no response"
-    entry["_workbench"] = {"kind": event.kind, "flow": event.flow, "step": event.step}
+    entry["_workbench"] = {"kind": event.kind, "flow": event.flow, "step": event.step,
+                           "redirect": event.redirect}
     return entry
 
 
@@ -101,6 +104,9 @@ def _request(event: Event, redactor: Redactor | None) -> dict[str, Any]:
             "mimeType": content_type,
             "text": redactor.body(text, content_type) if redactor else text,
         }
+        if event.request_truncated:
+            request["postData"]["comment"] = _truncation(event.request_body, event.request_size)
+            request["_truncated"] = True
     return request
 
 
@@ -112,7 +118,7 @@ def _response(event: Event, redactor: Redactor | None) -> dict[str, Any]:
             "headersSize": -1, "bodySize": -1,
         }
     location = event.header("location") or ""
-    return {
+    response: dict[str, Any] = {
         "status": event.status,
         "statusText": event.reason,
         "httpVersion": HTTP_VERSION,
@@ -123,12 +129,17 @@ def _response(event: Event, redactor: Redactor | None) -> dict[str, Any]:
         "headersSize": -1,
         "bodySize": _body_size(event, response=True),
     }
+    if event.response_truncated:
+        response["_truncated"] = True
+    return response
 
 
 def _content(event: Event, redactor: Redactor | None) -> dict[str, Any]:
     body = event.response_body
     mime = event.header("content-type") or ""
-    content: dict[str, Any] = {"size": len(body), "mimeType": mime}
+    content: dict[str, Any] = {"size": event.response_size or len(body), "mimeType": mime}
+    if event.response_truncated:
+        content["comment"] = _truncation(body, event.response_size)
     if not body:
         return content
     try:
@@ -154,7 +165,16 @@ def _body_size(event: Event, *, response: bool) -> int:
         return int(length)
     if response and event.header("content-encoding"):
         return -1  # only the decoded body was kept; its compressed size is unknown
-    return len(event.response_body if response else event.request_body)
+    size = event.response_size if response else event.request_size
+    if size is not None:
+        return size
+    truncated = event.response_truncated if response else event.request_truncated
+    return -1 if truncated else len(event.response_body if response else event.request_body)
+
+
+def _truncation(body: bytes, size: int | None) -> str:
+    whole = f"{size:,} bytes" if size is not None else "an unknown size (the rest was not read)"
+    return f"truncated: the first {len(body):,} bytes of {whole} were kept"
 
 
 def _text(text: str, redactor: Redactor | None) -> str:
