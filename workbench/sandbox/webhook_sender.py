@@ -84,8 +84,9 @@ class _Held:
 class WebhookSender:
     """One stand-in's outgoing webhooks, rendered by the platform, sent as each mode says."""
 
-    def __init__(self, render: Render, background: Background) -> None:
+    def __init__(self, render: Render, background: Background, id_prefix: str = "msg_") -> None:
         self._render = render
+        self._id_prefix = id_prefix
         self._background = background
         self._held: list[_Held] = []
         self.sent = 0  # POSTs attempted, retries and copies included (for tests)
@@ -94,7 +95,7 @@ class WebhookSender:
         """Deliver one webhook to `url` (nothing when `url` is empty or the mode silent)."""
         if not url or mode.silent:
             return
-        message_id = None if mode.no_id else f"msg_{secrets.token_hex(8)}"
+        message_id = None if mode.no_id else self._id_prefix + secrets.token_hex(8)
         if mode.delay:
             await asyncio.sleep(mode.delay)
         await self._post(url, payload, message_id, mode)

@@ -58,6 +58,10 @@ class WebhookReceiver:
         """The deliveries still kept, oldest first."""
         return list(self._kept)
 
+    def note(self, message: str) -> None:
+        """A line in the log about deliveries (one a flow chose to ignore, and why)."""
+        self._log.note(message, flow="webhook")
+
     def mark(self) -> int:
         """The number of the latest delivery so far: wait `after` it for later ones only."""
         return self._last
