@@ -25,6 +25,7 @@ Outcome = Literal[
     "network",
     "config_error",
     "cancelled",
+    "suspended", "unexpected_answer",  # platform accounts: a 412, an answer that is not JSON
 ]
 
 

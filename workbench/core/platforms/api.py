@@ -14,6 +14,7 @@ import httpx
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.transport import classify, tag
+from workbench.core.verdict import Outcome
 
 OUTCOME_HINTS = {
     "unauthorized": "The platform refused the keys (401): check them, and that they belong to "
@@ -42,18 +43,18 @@ class PlatformError(WorkbenchError):
         self.hint = hint or OUTCOME_HINTS.get(self.outcome, "")
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> Outcome:
         """network, unauthorized, forbidden, not_found, suspended, rate_limited,
         server_error, bad_request or unexpected_answer."""
         return error_outcome(self.status)
 
 
-def error_outcome(status: int | None) -> str:
+def error_outcome(status: int | None) -> Outcome:
     """The outcome for an HTTP status (None: no response at all)."""
     if status is None:
         return "network"
-    known = {401: "unauthorized", 403: "forbidden", 404: "not_found", 412: "suspended",
-             429: "rate_limited"}
+    known: dict[int, Outcome] = {401: "unauthorized", 403: "forbidden", 404: "not_found",
+                                 412: "suspended", 429: "rate_limited"}
     if status in known:
         return known[status]
     if status >= 500:
