@@ -144,6 +144,7 @@ async def test_an_expired_account_is_explained_as_412(sandbox: SandboxServer) ->
     assert run.code == 1, run.stderr
     report = json.loads(run.stdout[run.stdout.index("{"):])
     assert report["status"] == 412 and report["account"]["status"] == "expired"
+    assert report["outcome"] == "suspended" and not report["ok"]
     assert "suspended or expired" in report["hint"] and "reconnect" in report["hint"]
 
 
