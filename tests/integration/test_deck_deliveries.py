@@ -187,3 +187,52 @@ async def test_a_deck_v1_webhook_without_id_is_unverified_but_used(rig: Rig) -> 
     check = outcome.delivery.verification
     assert check.status == "unverified" and "no webhook-id" in check.detail
 
+
+
+async def test_malformed_deliveries_for_the_job_are_logged_and_passed_over(rig: Rig) -> None:
+    """While the real webhook is slow, junk that names the job arrives: cut-off JSON, JSON
+    nested thousands deep, a body that is not UTF-8, a non-ASCII signature. Each is in the
+    log with a flag; the job is still told by its real webhook."""
+    await rig.deliveries("delay=1.0")
+    from workbench.sandbox import deck
+
+    app = next(a for a in rig.sandbox._runner.app._subapps  # type: ignore[attr-defined]
+               if deck.STATE in a)
+
+    async def junk() -> None:
+        while not app[deck.STATE].jobs:
+            await asyncio.sleep(0.02)
+        guid = next(iter(app[deck.STATE].jobs))
+        start = f'{{"job_guid": "{guid}", "webhook_code": "EnsureConnection", '.encode()
+        bodies = [start + b'"output": {"access_token": "forged"',
+                  start + b'"output": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                  start.replace(b"Ensure", b"\xffnsure") + b'"output": {}}']
+        async with httpx.AsyncClient() as sender:
+            for body in bodies:
+                await sender.post(rig.receiver.url + "/deck", content=body,
+                                  headers={"content-type": "application/json"})
+            await sender.post(rig.receiver.url + "/deck", content=start + b'"x": 1}',
+                              headers=[(b"webhook-id", b"m"), (b"webhook-timestamp", b"1"),
+                                       (b"webhook-signature", "v1,ä".encode())])
+
+    sending = asyncio.ensure_future(junk())
+    outcome = await rig.ensure(timeout=5)
+    await sending
+    assert outcome.kind == "connected" and outcome.access_token.startswith("access-sandbox-")
+    assert outcome.delivery is not None and outcome.delivery.verification.status == "verified"
+    messages = rig.webhook_messages()
+    assert any("not JSON" in m for m in messages)
+    assert any("nested" in m for m in messages)
+    assert any("not UTF-8" in m for m in messages)
+    assert any(m.startswith("invalid") for m in messages)
+
+
+async def test_webhooks_with_an_invalid_signature_are_not_believed(rig: Rig) -> None:
+    """A wrong signing secret (or a forger): the webhook proves nothing, so the job is told
+    from Deck's own API instead, and the log says why the webhook was passed over."""
+    rig.receiver.checks = [StandardWebhooks(["whsec_" + "d3Jvbmctc2VjcmV0"])]
+    outcome = await rig.ensure(timeout=10, poll_interval=0.2)
+    assert outcome.kind == "connected" and outcome.via == "status"
+    notes = [e.message for e in rig.log if e.kind == "note"]
+    assert any("invalid signature proves nothing" in n and "signing secret" in n
+               for n in notes)

@@ -188,3 +188,42 @@ async def test_a_412_is_suspended_not_refused(rig: Rig) -> None:
     assert result.outcome == "suspended" and result.error is not None
     assert result.error.status == 412
     assert "suspended or expired" in result.hint and "reconnect" in result.hint
+
+
+async def test_an_account_created_with_an_invalid_signature_is_not_believed(rig: Rig) -> None:
+    rig.receiver.checks = [StackOneSignature(["not-the-signing-secret"])]
+    result = await rig.link(poll_interval=0.3)
+    assert result.ok and result.linked is not None and result.linked.via == "poll"
+    assert any("invalid signature" in e.message for e in rig.log if e.kind == "note")
+
+
+async def test_malformed_account_events_are_logged_and_passed_over(rig: Rig) -> None:
+    """While the real webhook is slow, junk naming the owner arrives during the wait."""
+    from workbench.sandbox import stackone
+
+    await rig.deliveries("delay=0.5")
+    app = next(a for a in rig.sandbox._runner.app._subapps  # type: ignore[attr-defined]
+               if stackone.STATE in a)
+    start = f'{{"event": "account.created", "origin_owner_id": "{OWNER}", '.encode()
+
+    async def junk() -> None:
+        while not app[stackone.STATE].sessions:
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient() as sender:
+            for body in (start + b'"account_id": "acc_forged"',
+                         start + b'"data": ' + b"{\"a\": " * 3000 + b"1" + b"}" * 3001,
+                         b"\xfe\xff" + start + b'"account_id": "acc_x"}'):
+                await sender.post(rig.receiver.url + "/stackone", content=body,
+                                  headers={"content-type": "application/json"})
+
+    sending = asyncio.ensure_future(junk())
+    result = await rig.link()
+    await sending
+    assert result.ok and result.linked is not None and result.linked.via == "webhook"
+    assert result.linked.account_id.startswith("acc_") and "forged" not in \
+        result.linked.account_id
+    first_real = next(i for i, e in enumerate(rig.log) if e.kind == "webhook"
+                      and e.message.startswith("verified"))
+    flagged = [e.message for e in list(rig.log)[:first_real] if e.kind == "webhook"]
+    assert len(flagged) == 3 and all("not JSON" in m or "nested" in m or "not UTF-8" in m
+                                     for m in flagged)

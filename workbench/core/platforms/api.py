@@ -17,6 +17,8 @@ from workbench.core.transport import classify, tag
 from workbench.core.verdict import Outcome
 
 OUTCOME_HINTS = {
+    "network": "The platform never answered: check the base URL, this machine's network and "
+               "any proxy in between.",
     "unauthorized": "The platform refused the keys (401): check them, and that they belong to "
                     "this environment.",
     "forbidden": "The keys were accepted but may not do this (403): check their permissions.",
