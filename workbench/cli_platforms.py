@@ -175,13 +175,14 @@ async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mappin
         stackone = StackOneClient(client, keys["base_url"], keys["api_key"], log.redactor)
         target = args.webhook_url or receiver.url + "/stackone"
         return await link_and_verify(
-            stackone, receiver, body, args.timeout, lambda s: _show_link(s, args.open),
+            stackone, receiver, body, args.timeout, lambda s: _show_link(s, args.open, bool(body.get("multiple"))),
             unified_path=account.unified_check,
             register_webhook=target if account.register_webhook else "")
 
 
-def _show_link(session: ConnectSession, open_browser: bool) -> None:
-    print(f"Send this link to the customer (it works once):\n\n  {session.auth_link_url}\n",
+def _show_link(session: ConnectSession, open_browser: bool, multiple: bool = False) -> None:
+    uses = "it works until it expires" if multiple else "it works once"
+    print(f"Send this link to the customer ({uses}):\n\n  {session.auth_link_url}\n",
           file=sys.stderr, flush=True)
     if open_browser:
         import webbrowser
