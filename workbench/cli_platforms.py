@@ -175,7 +175,8 @@ async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mappin
         stackone = StackOneClient(client, keys["base_url"], keys["api_key"], log.redactor)
         target = args.webhook_url or receiver.url + "/stackone"
         return await link_and_verify(
-            stackone, receiver, body, args.timeout, lambda s: _show_link(s, args.open, bool(body.get("multiple"))),
+            stackone, receiver, body, args.timeout,
+            lambda s: _show_link(s, args.open, bool(body.get("multiple"))),
             unified_path=account.unified_check,
             register_webhook=target if account.register_webhook else "")
 
