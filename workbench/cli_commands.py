@@ -159,8 +159,17 @@ def cmd_schema(args: argparse.Namespace, redactor: Redactor) -> int:
 
 def cmd_sandbox(args: argparse.Namespace, redactor: Redactor) -> int:
     from workbench.sandbox import run_sandbox
+    from workbench.sandbox.server import other_port, start_failure
 
-    run_sandbox(args.host, args.port)
+    try:
+        run_sandbox(args.host, args.port)
+    except OSError as exc:
+        reason = start_failure(exc, args.host, args.port)
+        if reason is None:
+            raise
+        print(f"error: the sandbox cannot listen: {reason}; {other_port(args.port)}, and "
+              "give the Sandbox connectors that port in sandbox_url", file=sys.stderr)
+        return USAGE
     return PASSED
 
 

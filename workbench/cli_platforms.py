@@ -31,6 +31,7 @@ from workbench.core.platforms.account import (
     deck_base_url,
 )
 from workbench.core.platforms.api import PlatformError
+from workbench.core.platforms.claims import token_words, webhook_words
 from workbench.core.platforms.deck import (
     DeckClient,
     JobOutcome,
@@ -40,6 +41,7 @@ from workbench.core.platforms.deck import (
 )
 from workbench.core.platforms.keys import check_keys, webhook_checks
 from workbench.core.platforms.stackone import (
+    NO_ACCOUNT_HINT,
     ConnectSession,
     LinkResult,
     StackOneClient,
@@ -87,12 +89,12 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
     _print_timeline(log, redactor)
     if isinstance(outcome, PlatformError):
         return _print_platform_error(outcome, redactor, args.json)
+    outcome.no_prompt = not sys.stdin.isatty()  # the hint then says to pass --mfa-answer
     if outcome.kind == "connected" and args.save_token:
         store = SecretStore()
         store.set(connector_id_for(loaded.path), ACCESS_TOKEN, outcome.access_token)
-        where = "the keychain" if store.available else "memory only (no keychain)"
-        print(f"Access token saved in {where}.", file=sys.stderr)
-    _print_job(outcome, redactor, args.json)
+        print(token_words(store, in_app=False), file=sys.stderr)
+    _print_job(outcome, args.code, redactor, args.json)
     return PASSED if outcome.ok else FAILED
 
 
@@ -156,6 +158,7 @@ def cmd_link(args: argparse.Namespace, redactor: Redactor) -> int:
     except TimeoutError as exc:
         _print_timeline(log, redactor)
         print(f"FAIL no_account: {exc}", file=sys.stderr)
+        print(f"hint: {NO_ACCOUNT_HINT}", file=sys.stderr)
         return FAILED
     _print_timeline(log, redactor)
     if result.error is not None and result.session is None:
@@ -172,13 +175,15 @@ async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mappin
         stackone = StackOneClient(client, keys["base_url"], keys["api_key"], log.redactor)
         target = args.webhook_url or receiver.url + "/stackone"
         return await link_and_verify(
-            stackone, receiver, body, args.timeout, lambda s: _show_link(s, args.open),
+            stackone, receiver, body, args.timeout,
+            lambda s: _show_link(s, args.open, bool(body.get("multiple"))),
             unified_path=account.unified_check,
             register_webhook=target if account.register_webhook else "")
 
 
-def _show_link(session: ConnectSession, open_browser: bool) -> None:
-    print(f"Send this link to the customer (it works once):\n\n  {session.auth_link_url}\n",
+def _show_link(session: ConnectSession, open_browser: bool, multiple: bool = False) -> None:
+    uses = "it works until it expires" if multiple else "it works once"
+    print(f"Send this link to the customer ({uses}):\n\n  {session.auth_link_url}\n",
           file=sys.stderr, flush=True)
     if open_browser:
         import webbrowser
@@ -232,7 +237,7 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
                 _print_platform_error(exc, redactor, False)
                 return False
             _print_timeline(log, redactor)
-            _print_job(job, redactor, False)
+            _print_job(job, "EnsureConnection", redactor, False)
             print()
             return job.ok
         else:
@@ -302,17 +307,17 @@ def _print_timeline(log: EventLog, redactor: Redactor) -> None:
 
 def _print_platform_error(error: PlatformError, redactor: Redactor, as_json: bool) -> int:
     if as_json:
-        print(json.dumps({"ok": False, "outcome": "refused", "code": error.code,
+        print(json.dumps({"ok": False, "outcome": error.outcome, "code": error.code,
                           "status": error.status, "summary": redactor.text(str(error)),
                           "hint": error.hint}, indent=2))
     else:
-        print(f"FAIL refused: {redactor.text(str(error))}")
+        print(f"FAIL {error.outcome}: {redactor.text(str(error))}")
         if error.hint:
             print(f"hint: {error.hint}")
     return FAILED
 
 
-def _print_job(outcome: JobOutcome, redactor: Redactor, as_json: bool) -> None:
+def _print_job(outcome: JobOutcome, code: str, redactor: Redactor, as_json: bool) -> None:
     delivery = outcome.delivery
     webhook = None if delivery is None else {
         "verification": delivery.verification.status, "scheme": delivery.verification.scheme,
@@ -323,17 +328,10 @@ def _print_job(outcome: JobOutcome, redactor: Redactor, as_json: bool) -> None:
                           "payload": _redacted(outcome.payload, redactor), "webhook": webhook},
                          indent=2))
         return
-    if webhook is not None:
-        print(f"webhook: {webhook['verification']} ({webhook['scheme']})"
-              + (f", {webhook['detail']}" if webhook["detail"] else ""))
+    if webhook is not None or outcome.via != "webhook":
+        print(webhook_words(delivery, outcome.via))
     mark = "PASS" if outcome.ok else "FAIL"
-    summary = {"connected": f"connected; access token {redactor.text(outcome.access_token)}",
-               "completed": "the job completed",
-               "failed": f"the job failed: {outcome.error_code or outcome.payload}",
-               "mfa": "stopped at the security question (give --mfa-answer)",
-               "mfa_invalid": "the security answer was wrong",
-               "no_webhook": f"no webhook; job status {outcome.payload.get('status')!r}"}
-    print(f"{mark} {outcome.kind}: {summary[outcome.kind]} (job {outcome.job_guid})")
+    print(f"{mark} {outcome.kind}: {outcome.summary(code)} (job {outcome.job_guid})")
     if outcome.hint:
         print(f"hint: {outcome.hint}")
 
@@ -344,26 +342,22 @@ def _print_link(result: LinkResult, redactor: Redactor, as_json: bool) -> None:
     delivery = result.linked.delivery if result.linked else None
     if as_json:
         print(json.dumps({
-            "ok": result.ok, "outcome": "verified" if result.ok else "refused",
+            "ok": result.ok, "outcome": result.outcome,
             "session": _redacted(result.session.data if result.session else None, redactor),
             "account_id": result.linked.account_id if result.linked else None,
             "via": result.linked.via if result.linked else None,
             "webhook": None if delivery is None else delivery.verification.status,
             "account": _redacted(account, redactor) or None,
             "summary": redactor.text(str(error)) if error else "",
-            "hint": error.hint if error else "", "status": error.status if error else None},
+            "hint": result.hint, "status": error.status if error else None},
             indent=2))
         return
-    if delivery is not None:
-        check = delivery.verification
-        print(f"webhook: {check.status} ({check.scheme})"
-              + (f", {check.detail}" if check.detail and check.status != "verified" else ""))
     if result.linked is not None:
+        print(webhook_words(delivery, result.linked.via))
         print(f"account {result.linked.account_id} linked (via {result.linked.via}); provider "
               f"{account.get('provider', '?')}, status {account.get('status', '?')}")
     if error is not None:
-        print(f"FAIL refused: {redactor.text(str(error))}")
-        if error.hint:
-            print(f"hint: {error.hint}")
+        print(f"FAIL {result.outcome}: {redactor.text(str(error))}")
+        print(f"hint: {result.hint}")
         return
     print("PASS verified: the account answers unified requests")

@@ -12,7 +12,7 @@ from workbench.core.platforms.api import PlatformError
 from workbench.core.platforms.deck import DeckClient
 from workbench.core.platforms.stackone import StackOneClient
 from workbench.core.transport import TransportSettings, create_client
-from workbench.core.verdict import Outcome, Verdict
+from workbench.core.verdict import Verdict
 from workbench.core.webhooks import StackOneSignature, StandardWebhooks
 from workbench.core.webhooks.signatures import SignatureCheck
 
@@ -48,15 +48,8 @@ async def check_keys(account: PlatformAccount, values: Mapping[str, str], log: E
             else:
                 await client.check_key()
         except PlatformError as exc:
-            return Verdict(_outcome(exc.status), str(exc), exc.hint, status=exc.status,
+            return Verdict(exc.outcome, str(exc), exc.hint, status=exc.status,
                            network=exc.code if exc.status is None else None)
     name = "Deck" if isinstance(account, DeckAccount) else "StackOne"
     return Verdict("ok", f"{name} accepted the keys.", status=200)
 
-
-def _outcome(status: int | None) -> Outcome:
-    if status is None:
-        return "network"
-    known: dict[int, Outcome] = {401: "unauthorized", 403: "forbidden", 404: "not_found",
-                                 429: "rate_limited"}
-    return known.get(status, "server_error" if status >= 500 else "bad_request")
