@@ -181,7 +181,8 @@ def _prepare(
         log.redactor.add_value(values.get(name))
     waived = _base_url_only(blueprint) if options.base_url else set()
     if options.token is not None or options.fixed_token is not None:
-        waived |= {"code", "refresh_token", "redirect_uri"}  # a token in hand: what would obtain one is moot
+        # A token in hand: what would obtain one is moot.
+        waived |= {"code", "refresh_token", "redirect_uri"}
     facts = auth_facts(blueprint, values)
     missing = missing_values(spec, values, waived)
     if missing is not None:
