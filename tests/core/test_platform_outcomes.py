@@ -71,3 +71,32 @@ def test_a_vendor_hint_wins_over_the_outcome_hint() -> None:
     link = LinkResult(error=error)
     assert link.outcome == "suspended" and "reconnect" in link.hint
     assert LinkResult().outcome == "no_account" and LinkResult().hint == NO_ACCOUNT_HINT
+
+
+async def test_an_answer_past_the_body_cap_is_too_large_not_garbage() -> None:
+    """A base URL that streams megabytes: the call says so instead of "not JSON"."""
+    from aiohttp import web
+
+    from workbench.core.events import MAX_BODY_BYTES, EventLog
+    from workbench.core.platforms.api import call_json
+    from workbench.core.transport import create_client
+
+    async def huge(_request: web.Request) -> web.Response:
+        return web.json_response({"data": "x" * (MAX_BODY_BYTES * 4)})
+
+    app = web.Application()
+    app.router.add_get("/accounts", huge)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with create_client(EventLog()) as client:
+            with pytest.raises(PlatformError) as caught:
+                await call_json(client, "GET", f"http://127.0.0.1:{port}/accounts",
+                                flow="t", step="list accounts", hints={})
+    finally:
+        await runner.cleanup()
+    assert caught.value.code == "too_large"
+    assert "larger than" in str(caught.value) and "cut at" in caught.value.hint

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from workbench.core.bodies import BodyTooLarge
 from workbench.core.errors import WorkbenchError
 from workbench.core.transport import classify, tag
 from workbench.core.verdict import Outcome
@@ -30,6 +31,8 @@ OUTCOME_HINTS = {
                     "contact its support with the time of the request.",
     "bad_request": "The platform refused the request as malformed (4xx): the message says "
                    "which input; fix it and try again.",
+    "too_large": "The answer was far larger than any platform answer (it was cut at the log's "
+                 "body cap): the base URL probably points at a file server or a stream.",
     "unexpected_answer": "The answer was not the platform's JSON: the base URL probably points "
                          "at something else (a web page, a proxy's login page).",
 }
@@ -78,6 +81,9 @@ async def call_json(client: httpx.AsyncClient, method: str, url: str, *, flow: s
                             hint=failure.hint) from None
     try:
         data = response.json()
+    except BodyTooLarge as exc:
+        raise PlatformError(f"{step}: {exc}", code="too_large", status=response.status_code,
+                            hint=OUTCOME_HINTS["too_large"]) from None
     except ValueError:
         data = None
     if response.status_code < 400 and data is not None:
