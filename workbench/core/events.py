@@ -85,6 +85,7 @@ class EventLog:
         event.id = next(self._ids)
         event.request_body = event.request_body[:MAX_BODY_BYTES]
         event.response_body = event.response_body[:MAX_BODY_BYTES]
+        self.redactor.learn(event)  # before anyone shows it: every secret on the wire
         self._events.append(event)
         for listener in list(self._listeners):
             listener(event)
