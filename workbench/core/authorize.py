@@ -6,7 +6,7 @@ on SSH, or the embedded browser); the redirect comes back to a one-shot loopback
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Protocol
@@ -28,7 +28,13 @@ from workbench.core.auth.device import (
 from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant
 from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.auth.token_endpoint import ClientCredentials
-from workbench.core.check import CheckOptions, CheckResult, missing_values, run_check
+from workbench.core.check import (
+    CheckOptions,
+    CheckResult,
+    _recorded,
+    missing_values,
+    run_check,
+)
 from workbench.core.config.model import Blueprint
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
@@ -91,10 +97,13 @@ async def authorize_and_check(
     `authorization_url` stands in for a config without one; `catcher` replaces the loopback
     listener (the embedded browser catches any redirect URI itself). Never raises for a failed
     authorization: the verdict says what went wrong."""
-    with _one_flow(log):
-        return await _authorize_and_check(blueprint, given, log, open_url,
-                                          options or CheckOptions(), timeout,
-                                          authorization_url, catcher)
+    def run(bp: Blueprint, values: Mapping[str, str], lg: EventLog,
+            opts: CheckOptions) -> Awaitable[CheckResult]:
+        return _authorize_and_check(bp, values, lg, open_url, opts, timeout, authorization_url,
+                                    catcher)
+
+    with _one_flow(log):  # every event of the login run in the result, scrubbed once
+        return await _recorded(run, blueprint, given, log, options or CheckOptions())
 
 
 async def device_authorize_and_check(
@@ -107,9 +116,12 @@ async def device_authorize_and_check(
 ) -> CheckResult:
     """The device grant: get a user code, let `show` present it, poll until the person
     confirms on another device, then run the check with that token."""
+    def run(bp: Blueprint, values: Mapping[str, str], lg: EventLog,
+            opts: CheckOptions) -> Awaitable[CheckResult]:
+        return _device_authorize_and_check(bp, values, lg, show, opts, default_interval)
+
     with _one_flow(log):
-        return await _device_authorize_and_check(blueprint, given, log, show,
-                                                 options or CheckOptions(), default_interval)
+        return await _recorded(run, blueprint, given, log, options or CheckOptions())
 
 
 async def _authorize_and_check(

@@ -74,15 +74,18 @@ Run = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions], Awaitable
 
 async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
                     options: CheckOptions) -> CheckResult:
-    """Run `run` and collect the events it logged into the result."""
+    """Run `run`, collect the events it logged into the result, and scrub the result: the one
+    place a run's verdict leaves the core (every secret the run learned is masked in it; the
+    TokenSet and the raw events stay whole for reuse and Reveal)."""
     events: list[Event] = []
     unsubscribe = log.subscribe(events.append)
+    log.redactor.add_proxy_credentials(options.settings.proxy)
     try:
         result = await run(blueprint, given, log, options)
     finally:
         unsubscribe()
     result.events = events
-    return result
+    return log.redactor.scrub(result, keep=(TokenSet, Event, ReceivedSecret))
 
 
 @dataclass

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import re
+import urllib.request
 from collections.abc import Iterable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
@@ -91,9 +92,9 @@ _QUOTE = r"(?:\\\"|\"|&quot;|&#34;|&#x22;)"
 _QUOTED_PAIR = re.compile(
     rf"(?P<q>{_QUOTE})(?P<key>[A-Za-z_][\w.-]{{0,60}})(?P=q)(?P<sep>\s*:\s*)(?P=q)"
     rf"(?P<value>(?:(?!(?P=q)).){{1,8192}}?)(?P=q)")
-_ASSIGNED = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,60})=(?P<value>[^&\s\"'<>;,]+)")
+_ASSIGNED = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,60})=(?P<value>[^&\s\"'<>;,\\]+)")
 _KEY_WORDS = ("token", "secret", "pass", "pwd", "key", "ticket", "assertion", "verifier",
-              "device_code", "session", "otp")
+              "device_code", "session", "otp", "code=")
 _CUT = ("…", "...")
 T = TypeVar("T")
 
@@ -153,6 +154,12 @@ class Redactor:
         """Mask the password of a `user:password@host` URL (a proxy) and its secret queries."""
         if url:
             learn_url(self._learner(), url)
+
+    def add_proxy_credentials(self, proxy: str | None) -> None:
+        """Mask the proxy passwords a run may use: the configured one and the environment's."""
+        self.add_url_credentials(proxy)
+        for url in urllib.request.getproxies().values():
+            self.add_url_credentials(url)
 
     def permit(self, value: str | None) -> None:
         """A value the user must see (a connect link's token meant for the customer)."""
@@ -324,7 +331,10 @@ class Redactor:
         return f"{quote}{match.group('key')}{quote}{match.group('sep')}{quote}{REDACTED}{quote}"
 
     def _masked_assignment(self, match: re.Match[str]) -> str:
-        if not self.is_sensitive_key(match.group("key")) or match.group("value") == REDACTED:
+        value, key = match.group("value"), match.group("key")
+        in_query = match.start() > 0 and match.string[match.start() - 1] in "?&"
+        sensitive = self.is_sensitive_key(key) or (in_query and key.lower() in FORM_ONLY_KEYS)
+        if not sensitive or not self._hides(value) or value == REDACTED:
             return match.group(0)
         return f"{match.group('key')}={REDACTED}"
 
@@ -342,9 +352,13 @@ class Redactor:
     def _form(self, encoded: str) -> str:
         pairs = parse_qsl(encoded, keep_blank_values=True)
         return "&".join(
-            f"{quote_plus(k)}={REDACTED if self._masks_form_key(k) and v else quote_plus(v)}"
+            f"{quote_plus(k)}="
+            + (REDACTED if self._masks_form_key(k) and self._hides(v) else quote_plus(v))
             for k, v in pairs
         )
+
+    def _hides(self, value: str) -> bool:
+        return bool(value) and value not in self._permitted
 
     def _masks_form_key(self, name: str) -> bool:
         return self.is_sensitive_key(name) or name.lower() in FORM_ONLY_KEYS

@@ -102,8 +102,10 @@ def learn_url(redactor: Learner, url: str) -> None:
     except ValueError:
         return
     if parts.password:
-        redactor.add_value(unquote(parts.password))
-        redactor.add_value(parts.password)
+        user = parts.username or ""
+        for password in {parts.password, unquote(parts.password)}:
+            redactor.add_value(password)
+            redactor.add_value(f"{unquote(user)}:{password}")  # the Basic blob a proxy gets
     for key, value in parse_qsl(parts.query, keep_blank_values=False):
         if redactor.is_sensitive_key(key) or key.lower() == "code":
             redactor.add_value(value)
