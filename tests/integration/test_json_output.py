@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import typing
@@ -11,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 from junitparser import Error, Failure, JUnitXml
@@ -198,7 +200,7 @@ async def test_authorize_lists_the_code_exchange_among_its_steps(
     given = {"sandbox_url": sandbox.url, "system_user_token": "", "context_identifier": ""}
     result = await authorize_and_check(
         loaded.blueprint, given, log,
-        lambda url: consents.append(asyncio.ensure_future(consent(url))), timeout=10)
+        lambda url: consents.append(asyncio.ensure_future(consent(url))), timeout=60)
     assert result.verdict.ok, result.verdict
     steps = [event.step for event in result.events]
     assert "code exchange" in steps and "authorization request" in steps, steps
@@ -258,9 +260,9 @@ connector:
 
 def _api_with_a_token(server: RecordingServer) -> None:
     def token(seen):  # type: ignore[no-untyped-def]
+        echoed = seen.form.get("client_secret")
         return web.json_response({"error": "invalid_client",
-                                  "error_description": f"bad secret {seen.form.get('client_secret')}"},
-                                 status=401)
+                                  "error_description": f"bad secret {echoed}"}, status=401)
 
     server.route("POST", "/token", token)
 
