@@ -175,9 +175,7 @@ async def test_authorize_lists_the_code_exchange_among_its_steps(
         sandbox: SandboxServer) -> None:
     """The SuperOffice sign-in exchanges the code before the check: that step is in the
     result (and so in --json) too."""
-    import html
 
-    import httpx
 
     from tests.integration.test_sesam_schemes import manifest
     from workbench.core.authorize import authorize_and_check
