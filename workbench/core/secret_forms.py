@@ -21,8 +21,8 @@ from html.entities import html5
 
 # A line break a server wrapped the secret at: raw (header folding, MIME wrapping at 76
 # columns, CRLF) or JSON-escaped inside a string.
-_BREAK = r"(?:(?:\r\n?|\n)[ \t]*|(?:\\r)?\\n)?"
-_BREAKS = re.compile(r"(?:\r\n?|\n)[ \t]*|(?:\\r)?\\n")
+_BREAK = r"(?:(?:\r\n?|\n)[ \t]*|(?:\\+r)?\\+n)?"
+_BREAKS = re.compile(r"(?:\r\n?|\n)[ \t]*|(?:\\+r)?\\+n")
 _URLSAFE = str.maketrans("+/", "-_")
 _JSON_SHORT = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n",
                "\r": "\\r", "\t": "\\t"}
@@ -62,13 +62,15 @@ def char_pattern(char: str) -> str:
         "&#[xX]0*" + _hex(f"{code:x}") + ";?",
         *("&" + re.escape(name) for name in _ENTITIES.get(char, [])),
     ]
+    # JSON escapes, also escaped again (JSON inside a JSON string): any run of backslashes.
     if code < 0x10000:
-        options.append(r"\\u" + _hex(f"{code:04x}"))
+        options.append(r"\\+u" + _hex(f"{code:04x}"))
     else:  # a JSON surrogate pair
         high, low = divmod(code - 0x10000, 0x400)
-        options.append(r"\\u" + _hex(f"{0xD800 + high:04x}") + r"\\u" + _hex(f"{0xDC00 + low:04x}"))
+        options.append(r"\\+u" + _hex(f"{0xD800 + high:04x}") + r"\\+u"
+                       + _hex(f"{0xDC00 + low:04x}"))
     if char in _JSON_SHORT:
-        options.append(re.escape(_JSON_SHORT[char]))
+        options.append(r"\\+" + re.escape(_JSON_SHORT[char][1:]))
     if char == " ":
         options.append(r"\+")  # quote_plus, form encoding
     return "(?:" + "|".join(options) + ")"

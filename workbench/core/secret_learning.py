@@ -104,8 +104,11 @@ def learn_url(redactor: Learner, url: str) -> None:
     if parts.password:
         user = parts.username or ""
         for password in {parts.password, unquote(parts.password)}:
+            pair = f"{unquote(user)}:{password}"
             redactor.add_value(password)
-            redactor.add_value(f"{unquote(user)}:{password}")  # the Basic blob a proxy gets
+            redactor.add_value(pair)
+            # The Proxy-Authorization blob as a value of its own: echoed, it may be encoded again.
+            redactor.add_value(base64.b64encode(pair.encode()).decode())
     for key, value in parse_qsl(parts.query, keep_blank_values=False):
         if redactor.is_sensitive_key(key) or key.lower() == "code":
             redactor.add_value(value)
