@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import html
 import json
 import re
@@ -69,10 +70,8 @@ def received_values(seen: Seen) -> list[str]:
                 values += [pair, pair.partition(":")[2]]
     values += list(seen.query.values()) + list(seen.form.values())
     if seen.body[:1] in (b"{", b"["):
-        try:
+        with contextlib.suppress(ValueError):
             values += [v for v in _strings(json.loads(seen.body)) if isinstance(v, str)]
-        except ValueError:
-            pass
     return [v for v in dict.fromkeys(values) if len(v) >= MIN_ECHO]
 
 
