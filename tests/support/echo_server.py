@@ -123,6 +123,9 @@ class EchoServer(RecordingServer):
             self.route(method, "/api", self._api)
             self.route(method, "/api/html", self._api_html)
         self.route("POST", "/deck/jobs/submit", self._deck_submit)
+        for method, path in (("GET", "/deck-refuse/test/api_keys"),
+                             ("POST", "/deck-refuse/jobs/submit")):
+            self.route(method, path, self._refuse)
         self.route("GET", "/stackone/accounts", self._stackone_accounts)
         self.route("PUT", "/stackone/dashboard/webhook", self._stackone_ok)
         self.route("POST", "/stackone/connect_sessions", self._stackone_session)
@@ -191,6 +194,12 @@ class EchoServer(RecordingServer):
     def _api_html(self, seen: Seen) -> web.Response:
         return web.Response(status=401, text=echo_html(seen), content_type="text/html",
                             headers=echo_headers(seen))
+
+    def _refuse(self, seen: Seen) -> web.Response:
+        """A platform refusal whose message quotes the request (Deck's error_message)."""
+        return web.json_response({"error_code": "INVALID_API_KEYS",
+                                  "error_message": f"refused: {echo_text(seen)}"}, status=401,
+                                 headers=echo_headers(seen))
 
     def _deck_submit(self, seen: Seen) -> web.Response:
         return web.json_response({"job_guid": "job-echo-1", "debug": echo_text(seen)},

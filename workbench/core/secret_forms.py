@@ -54,8 +54,7 @@ def char_pattern(char: str) -> str:
         return char
     code = ord(char)
     utf8 = "".join("%" + _hex(f"{byte:02x}") for byte in char.encode("utf-8", "surrogatepass"))
-    options = [
-        re.escape(char),
+    options = [  # the longer encodings first, so "&amp;" is taken whole, not as "&"
         utf8,  # quote(), lower- or upper-case hex
         utf8.replace("%", "%25"),  # encoded twice
         f"&#0*{code};?",
@@ -73,6 +72,7 @@ def char_pattern(char: str) -> str:
         options.append(r"\\+" + re.escape(_JSON_SHORT[char][1:]))
     if char == " ":
         options.append(r"\+")  # quote_plus, form encoding
+    options.append(re.escape(char))
     return "(?:" + "|".join(options) + ")"
 
 

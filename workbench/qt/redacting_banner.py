@@ -1,0 +1,34 @@
+"""The verdict banner of a pane whose producers hand it raw text (platform panels).
+
+Every string the banner shows passes the run's Redactor in one place, so a panel that puts a
+platform's error message or a job's payload into the banner cannot show a secret the run
+learned (the Deck keys, a job's password, a token a server echoed). A platform's message may
+be a whole page: each part is cut to `MAX_PART` characters (the log keeps all of it).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from workbench.core.redaction import Redactor
+from workbench.qt.verdict_banner import Kind, VerdictBanner
+
+MAX_PART = 600
+
+
+class RedactingBanner(VerdictBanner):
+    """A VerdictBanner that redacts summary, details, hint and warnings before showing them."""
+
+    def __init__(self, redactor: Redactor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._redactor = redactor
+
+    def _show(self, kind: Kind, summary: str, details: str = "", hint: str = "",
+              warnings: str = "") -> None:
+        def text(part: str) -> str:
+            shown = self._redactor.text(part)
+            if len(shown) <= MAX_PART:
+                return shown
+            return f"{shown[:MAX_PART]}… ({len(shown) - MAX_PART} more characters in the log)"
+
+        super()._show(kind, text(summary), text(details), text(hint), text(warnings))
