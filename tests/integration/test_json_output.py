@@ -299,3 +299,13 @@ async def test_junit_report_reads_in_a_real_consumer(server: RecordingServer,
     (broken_case,) = list(suites[broken])
     (error,) = broken_case.result
     assert isinstance(error, Error) and error.type == "config_error"
+
+
+async def test_a_broken_platform_file_is_a_config_error_not_a_bug(tmp_path: Path) -> None:
+    broken = tmp_path / "deck.yaml"
+    broken.write_text("platform: deck\nname: Broken\nenvironment: moon\n")
+    text = await workbench("check", str(broken))
+    assert text.code == 2 and "internal error" not in text.stderr, text.stderr
+    assert "environment" in text.stderr
+    data = one_object(await workbench("check", str(broken), "--json"))
+    assert data["outcome"] == "config_error" and data["problems"]
