@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TextIO
 
-from workbench.core.redaction import Redactor
+from workbench.core.redaction import Redactor, redact_with_all
 from workbench.core.terminal_text import printable
 
 PENDING_LIMIT = 1 << 20  # a "line" that never ends is written out in pieces this long
@@ -73,7 +73,7 @@ class RedactingStream(io.TextIOBase):
             self.target.flush()
 
     def _emit(self, text: str) -> None:
-        self.target.write(printable(self._redactor.text(text)))
+        self.target.write(printable(redact_with_all(text, self._redactor)))
 
 
 class RunStreams:

@@ -215,3 +215,17 @@ def test_masking_a_256_kib_body_stays_fast(capsys: pytest.CaptureFixture[str]) -
               f"text with an echo {clean * 1000:.0f} ms, clean JSON {as_json * 1000:.0f} ms")
     assert quote(secrets[7], safe="") not in shown and REDACTED in shown
     assert clean < 1.0 and as_json < 1.0
+
+
+def test_log_records_pass_every_live_redactor(caplog: pytest.LogCaptureFixture) -> None:
+    """The GUI's event log has its own Redactor: the process-wide log filter knows it too."""
+    import logging
+
+    from workbench.core.redaction import RedactingFilter
+
+    app_log = EventLog()
+    app_log.append(_event(request_headers=[("Authorization", "Bearer GUI-ONLY-TOKEN-55")]))
+    record = logging.getLogger("t").makeRecord("t", logging.INFO, __file__, 1,
+                                               "sent %s", ("GUI-ONLY-TOKEN-55",), None)
+    assert RedactingFilter(Redactor()).filter(record)
+    assert record.getMessage() == f"sent {REDACTED}"

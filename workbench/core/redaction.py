@@ -16,8 +16,9 @@ import json
 import logging
 import re
 import urllib.request
+import weakref
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 from workbench.core.secret_forms import (
@@ -106,6 +107,8 @@ def normalized_key(name: str) -> str:
 class Redactor:
     """Masks sensitive headers, fields and values; grows as a run learns new secrets."""
 
+    _live: ClassVar[weakref.WeakSet[Redactor]] = weakref.WeakSet()
+
     def __init__(
         self,
         headers: Iterable[str] = (),
@@ -120,6 +123,7 @@ class Redactor:
         self._ordered: list[SecretPattern] | None = None
         for value in values:
             self.add_value(value)
+        Redactor._live.add(self)
 
     # -- what is secret ------------------------------------------------------------------------
 
@@ -387,18 +391,30 @@ def _looks_like_form(body: str) -> bool:
     return len(body) < 65536 and bool(_FORM.match(body.strip()))
 
 
-class RedactingFilter(logging.Filter):
-    """Scrubs known secret values from log records before any handler writes them."""
+def redact_with_all(text: str, first: Redactor | None = None) -> str:
+    """`text` through `first`, then through every other Redactor alive in the process: the
+    backstops (log records, the CLI's streams) know the secrets of every run, the app's too."""
+    if first is not None:
+        text = first.text(text)
+    for redactor in list(Redactor._live):
+        if redactor is not first:
+            text = redactor.text(text)
+    return text
 
-    def __init__(self, redactor: Redactor) -> None:
+
+class RedactingFilter(logging.Filter):
+    """Scrubs known secret values from log records before any handler writes them, with its
+    Redactor and every other one alive (a GUI run's log has its own)."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
         super().__init__()
         self._redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._redactor.text(record.getMessage())
+        record.msg = redact_with_all(record.getMessage(), self._redactor)
         record.args = None
         if record.exc_info:
-            record.exc_text = self._redactor.text(logging.Formatter().formatException(
-                record.exc_info))
+            record.exc_text = redact_with_all(logging.Formatter().formatException(
+                record.exc_info), self._redactor)
             record.exc_info = None
         return True
