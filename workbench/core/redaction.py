@@ -29,57 +29,16 @@ from workbench.core.secret_forms import (
     squeezed,
 )
 from workbench.core.secret_learning import Exchange, learn_exchange, learn_url
+from workbench.core.secret_names import (
+    FORM_ONLY_KEYS,
+    SENSITIVE_HEADERS,
+    SENSITIVE_KEYS,
+    SENSITIVE_SUFFIXES,
+    normalized_key,
+)
 
 REDACTED = "[redacted]"
 
-SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "api-key",
-        "apikey",
-        "x-auth-token",
-        "x-access-token",
-        "x-session-token",
-        "x-csrf-token",
-    }
-)
-SENSITIVE_KEYS = frozenset(
-    {
-        "client_secret",
-        "password",
-        "passwd",
-        "pwd",
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "code_verifier",
-        "device_code",
-        "api_key",
-        "apikey",
-        "token",
-        "secret",
-        "client_assertion",
-        "assertion",
-        "private_key",
-        "session_token",
-        "ticket",
-        "session",
-        "sessionid",
-        "jsessionid",
-        "otp",
-    }
-)
-# Keys ending so are secrets too (consumerToken, employeeToken, webhook_secret, AccessToken),
-# compared without case, `_` and `-`; token_type and expires_in stay visible.
-SENSITIVE_SUFFIXES = ("token", "secret", "password", "apikey", "ticket", "privatekey",
-                      "codeverifier", "devicecode", "assertion")
-# Masked in URLs and form bodies, where OAuth authorization codes travel; in JSON, "code" is
-# usually an error code worth seeing.
-FORM_ONLY_KEYS = frozenset({"code"})
 # Values shorter than this are only masked by name: masking "0" everywhere would mangle output.
 MIN_SECRET_LENGTH = 4
 # Values learned from the wire must be longer: a cookie "lang=en" is not worth masking.
@@ -98,10 +57,6 @@ _KEY_WORDS = ("token", "secret", "pass", "pwd", "key", "ticket", "assertion", "v
               "device_code", "session", "otp", "code=")
 _CUT = ("…", "...")
 T = TypeVar("T")
-
-
-def normalized_key(name: str) -> str:
-    return name.lower().replace("_", "").replace("-", "")
 
 
 class Redactor:
