@@ -141,3 +141,25 @@ def _file(auth: str) -> str:
               type: rest
               endpoint: "{{{{%BASE_URL%}}}}/me"
         """).format(auth=textwrap.indent(textwrap.dedent(auth).strip(), " " * 6))
+
+
+async def test_a_proxy_that_is_down_does_not_print_its_password(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    path = tmp_path / "bearer.yaml"
+    path.write_text(_file("""
+        - name: auth
+          type: authentication
+          auth_type: bearer
+    """))
+    for mode in ("-v", "--json"):
+        run = await workbench("--log-level", "DEBUG", "check", str(path), mode, "--proxy",
+                              f"http://proxyuser:PROXY-DOWN-PASS-1@127.0.0.1:{port}",
+                              "--set", "url=http://echo.test", "--set", "bearer_token=B-123456")
+        assert run.code == 1 and "proxy" in (run.stdout + run.stderr).lower(), run.stderr
+        assert "PROXY-DOWN-PASS-1" not in run.stdout + run.stderr, mode
+        assert_no_secret(run.stdout + run.stderr, basic_blobs("proxyuser", "PROXY-DOWN-PASS-1"),
+                         mode)
