@@ -50,9 +50,9 @@ def _main(arguments: list[str], redactor: Redactor, streams: RunStreams,
         args = parser.parse_args(arguments)
     except UsageError as exc:
         if json_mode:
+            help_text = f"workbench {command} --help" if command else "workbench --help"
             _emit(streams, error_report(command, redactor, USAGE_ERROR, str(exc), USAGE,
-                                        f"See workbench {command or ''} --help.".replace(
-                                            "  ", " ")))
+                                        f"See {help_text}."))
         else:
             parser.print_usage(sys.stderr)
             print(f"workbench: error: {exc}", file=sys.stderr)

@@ -103,15 +103,22 @@ def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
             print(f"\n{args.report['summary']}")
     else:
         args.report = runs[0].report
-    if args.junit:
-        try:
-            Path(args.junit).write_text(junit_xml([run.checked for run in runs], redactor),
-                                        encoding="utf-8")
-        except OSError as exc:
-            print(f"error: the JUnit report could not be written to {args.junit}: "
-                  f"{exc.strerror or exc}", file=sys.stderr)
-            return max(code, USAGE)
+    if args.junit and not _write_junit(args.junit, runs, redactor):
+        code = max(code, USAGE)
+        args.report.update(exit_code=code, ok=False)
+        args.report["warnings"].append(f"The JUnit report could not be written to {args.junit}.")
     return code
+
+
+def _write_junit(path: str, runs: list[CheckRun], redactor: Redactor) -> bool:
+    try:
+        Path(path).write_text(junit_xml([run.checked for run in runs], redactor),
+                              encoding="utf-8")
+    except OSError as exc:
+        print(f"error: the JUnit report could not be written to {path}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _check_one(args: argparse.Namespace, name: str, redactor: Redactor,

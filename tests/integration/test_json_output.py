@@ -309,3 +309,14 @@ async def test_a_broken_platform_file_is_a_config_error_not_a_bug(tmp_path: Path
     assert "environment" in text.stderr
     data = one_object(await workbench("check", str(broken), "--json"))
     assert data["outcome"] == "config_error" and data["problems"]
+
+
+async def test_a_junit_file_that_cannot_be_written_is_a_usage_error(
+        server: RecordingServer, tmp_path: Path) -> None:
+    _basic_api(server)
+    run = await workbench("check", _basic(tmp_path), "--json", "--junit",
+                          str(tmp_path / "no" / "such" / "dir" / "r.xml"), "--set",
+                          f"base={server.url}", "--set", "username=ada", "--set",
+                          f"password={SECRET}")
+    data = one_object(run)
+    assert run.code == 2 and "JUnit" in data["warnings"][-1] and "JUnit" in run.stderr
