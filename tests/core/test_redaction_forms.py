@@ -158,6 +158,9 @@ def test_a_secret_cut_short_by_a_preview_is_masked() -> None:
     redactor = Redactor(values=["TOKEN-0123456789abcdef"])
     assert redactor.text("body: '{\"t\": \"TOKEN-0123456789a…'") == \
         f"body: '{{\"t\": \"{REDACTED}…'"
+    assert redactor.text("< TOKEN-0123456789abc …(truncated)") == f"< {REDACTED} …(truncated)"
+    assert redactor.text("TOKEN-0123456789ab is cut") == "TOKEN-0123456789ab is cut", \
+        "a prefix in the middle of a text is not a cut"
 
 
 def test_permitted_values_stay_visible() -> None:

@@ -258,7 +258,8 @@ class Redactor:
                 while end - start < len(secret) and end < len(text) and \
                         text[end] == secret[end - start]:
                     end += 1
-                if end == len(text) or text.startswith(_CUT, end) or text[end] in "'\"":
+                after = text[end:end + 8].lstrip(" ")
+                if end == len(text) or after.startswith(_CUT) or text[end] in "'\"":
                     text = text[:start] + REDACTED + text[end:]
                     end = start + len(REDACTED)
                 start = text.find(secret[:MIN_PREFIX], end)
