@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import logging
 import re
 import typing
 import xml.etree.ElementTree as ET
@@ -101,6 +102,9 @@ def test_an_internal_error_is_one_object_without_the_secret(
         raise RuntimeError("boom: INTERNAL-SECRET-42")
 
     monkeypatch.setattr(cli_commands, "cmd_validate", crash)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))  # main() installs its own
+    monkeypatch.setattr(root, "level", root.level)
     code = cli.main(["validate", "--json", "connectors"])
     out, err = capsys.readouterr()
     assert code == 3

@@ -56,6 +56,7 @@ _ASSIGNED = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,60})=(?P<value>[^&
 _KEY_WORDS = ("token", "secret", "pass", "pwd", "key", "ticket", "assertion", "verifier",
               "device_code", "session", "otp", "code=")
 _CUT = ("…", "...")
+_ALREADY_MASKED = re.compile(r"^(?:\[redacted\]|[*•x]+|%2A+)$", re.IGNORECASE)
 T = TypeVar("T")
 
 
@@ -285,7 +286,7 @@ class Redactor:
         return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
     def _masked_pair(self, match: re.Match[str]) -> str:
-        if not self.is_sensitive_key(match.group("key")) or match.group("value") == REDACTED:
+        if not self.is_sensitive_key(match.group("key")) or not self._hides(match.group("value")):
             return match.group(0)
         quote = match.group("q")
         return f"{quote}{match.group('key')}{quote}{match.group('sep')}{quote}{REDACTED}{quote}"
@@ -294,7 +295,7 @@ class Redactor:
         value, key = match.group("value"), match.group("key")
         in_query = match.start() > 0 and match.string[match.start() - 1] in "?&"
         sensitive = self.is_sensitive_key(key) or (in_query and key.lower() in FORM_ONLY_KEYS)
-        if not sensitive or not self._hides(value) or value == REDACTED:
+        if not sensitive or not self._hides(value):
             return match.group(0)
         return f"{match.group('key')}={REDACTED}"
 
@@ -318,7 +319,8 @@ class Redactor:
         )
 
     def _hides(self, value: str) -> bool:
-        return bool(value) and value not in self._permitted
+        """A value worth masking: not empty, not permitted, not already a mask (`***`)."""
+        return bool(value) and value not in self._permitted and not _ALREADY_MASKED.match(value)
 
     def _masks_form_key(self, name: str) -> bool:
         return self.is_sensitive_key(name) or name.lower() in FORM_ONLY_KEYS
