@@ -19,7 +19,7 @@ import urllib.request
 import weakref
 from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from workbench.core.secret_forms import (
     SecretPattern,
@@ -311,12 +311,13 @@ class Redactor:
         return data
 
     def _form(self, encoded: str) -> str:
-        pairs = parse_qsl(encoded, keep_blank_values=True)
-        return "&".join(
-            f"{quote_plus(k)}="
-            + (REDACTED if self._masks_form_key(k) and self._hides(v) else quote_plus(v))
-            for k, v in pairs
-        )
+        """Form or query text with secret fields masked; every other pair kept as written."""
+        shown = []
+        for pair in encoded.split("&"):
+            name, sep, value = pair.partition("=")
+            secret = self._masks_form_key(unquote_plus(name)) and self._hides(unquote_plus(value))
+            shown.append(f"{name}={REDACTED}" if sep and secret else pair)
+        return "&".join(shown)
 
     def _hides(self, value: str) -> bool:
         """A value worth masking: not empty, not permitted, not already a mask (`***`)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from html.entities import html5
 
 # A line break a server wrapped the secret at: raw (header folding, MIME wrapping at 76
@@ -103,25 +102,33 @@ def base64_forms(value: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_BASE64}
 
 
-@dataclass(frozen=True)
 class SecretPattern:
-    """One form of one secret: its tolerant regex and the literal any match must contain."""
+    """One form of one secret: the literal any match must contain, and its tolerant regex,
+    compiled only once a text holds the literal (most forms never occur: a long token's
+    regex takes milliseconds to compile, and a run learns dozens of them)."""
 
-    form: str
-    regex: re.Pattern[str]
-    anchor: str | None
+    def __init__(self, form: str, *, base64_padding: bool = False) -> None:
+        self.form = form
+        runs = re.findall(r"[A-Za-z0-9]+", form)
+        anchor = max(runs, key=len) if runs else ""
+        self.anchor = anchor if len(anchor) >= MIN_ANCHOR else None
+        self._padding = base64_padding
+        self._regex: re.Pattern[str] | None = None
 
     def may_occur_in(self, squeezed_text: str) -> bool:
         return self.anchor is None or self.anchor in squeezed_text
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            source = _BREAK.join(char_pattern(char) for char in self.form)
+            self._regex = re.compile(source + _PADDING if self._padding else source)
+        return self._regex
 
 
 _PADDING = r"(?:=|%3[dD]|&#61;|\\u003[dD]){0,2}"
 
 
 def pattern_for(form: str, *, base64_padding: bool = False) -> SecretPattern:
-    """The tolerant regex of `form` (already normalized); a base64 form takes its padding."""
-    source = _BREAK.join(char_pattern(char) for char in form)
-    regex = re.compile(source + _PADDING if base64_padding else source)
-    runs = re.findall(r"[A-Za-z0-9]+", form)
-    anchor = max(runs, key=len) if runs else ""
-    return SecretPattern(form, regex, anchor if len(anchor) >= MIN_ANCHOR else None)
+    """The tolerant pattern of `form` (already normalized); a base64 form takes its padding."""
+    return SecretPattern(form, base64_padding=base64_padding)
