@@ -93,7 +93,7 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
     ref = connector_ref(loaded.name, str(loaded.path))
     if isinstance(outcome, PlatformError):
         if not args.json:
-            _print_platform_error(outcome, redactor)
+            _print_platform_error(outcome)
         args.report = report("job", redactor, ok=False, outcome=PLATFORM_REFUSED,
                              summary=str(outcome), hint=outcome.hint, steps=log,
                              connector=ref, exit_code=FAILED, job_code=args.code, job_guid=None,
@@ -187,7 +187,7 @@ def cmd_link(args: argparse.Namespace, redactor: Redactor) -> int:
     if args.json:
         pass  # the object says it all; the timeline went to stderr
     elif error is not None and result.session is None:
-        _print_platform_error(error, redactor)
+        _print_platform_error(error)
     else:
         _print_link(result)
     delivery = result.linked.delivery if result.linked else None
@@ -274,7 +274,7 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
                 job = await run_job(deck, receiver, "EnsureConnection", body, 10)
             except PlatformError as exc:
                 _print_timeline(log, redactor)
-                _print_platform_error(exc, redactor)
+                _print_platform_error(exc)
                 return False
             _print_timeline(log, redactor)
             _print_job(job, _job_summary(job))
@@ -354,7 +354,7 @@ def _print_timeline(log: EventLog, redactor: Redactor) -> None:
         print(timeline_line(number, event, redactor))
 
 
-def _print_platform_error(error: PlatformError, redactor: Redactor) -> None:
+def _print_platform_error(error: PlatformError) -> None:
     print(f"FAIL refused: {error}")
     if error.hint:
         print(f"hint: {error.hint}")
