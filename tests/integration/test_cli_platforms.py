@@ -42,11 +42,12 @@ async def test_json_outcome_and_the_mfa_answer(sandbox: SandboxServer) -> None:
     run = await job(sandbox, "--input", "username=mfa", "--input", "password=pw",
                     "--mfa-answer", credentials.DECK_MFA_ANSWER, "--json")
     assert run.code == 0, run.stderr
-    report = json.loads(run.stdout[run.stdout.index("{"):])
+    report = json.loads(run.stdout)  # only the object: the timeline goes to stderr
     assert report["outcome"] == "connected" and report["webhook"]["verification"] == "verified"
     assert report["payload"]["output"]["access_token"] == "[redacted]"
     assert "Deck asks: Enter the 6-digit code" in run.stderr
-    assert "[mfa answer] POST" in run.stdout and credentials.DECK_MFA_ANSWER not in run.stdout
+    assert "[mfa answer] POST" in run.stderr
+    assert credentials.DECK_MFA_ANSWER not in run.stdout + run.stderr
 
 
 async def test_mfa_without_an_answer_stops_at_the_question(sandbox: SandboxServer) -> None:
@@ -142,7 +143,7 @@ async def test_link_waits_for_account_created_and_verifies(sandbox: SandboxServe
 async def test_an_expired_account_is_explained_as_412(sandbox: SandboxServer) -> None:
     run = await link_with_customer(sandbox, "expired", "--json")
     assert run.code == 1, run.stderr
-    report = json.loads(run.stdout[run.stdout.index("{"):])
+    report = json.loads(run.stdout)
     assert report["status"] == 412 and report["account"]["status"] == "expired"
     assert report["outcome"] == "suspended" and not report["ok"]
     assert "suspended or expired" in report["hint"] and "reconnect" in report["hint"]

@@ -6,7 +6,7 @@ on SSH, or the embedded browser); the redirect comes back to a one-shot loopback
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
@@ -32,7 +32,13 @@ from workbench.core.auth.issuer import ExpectedIssuer, discover_issuer
 from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant
 from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.auth.token_endpoint import ClientCredentials
-from workbench.core.check import CheckOptions, CheckResult, missing_values, run_check
+from workbench.core.check import (
+    CheckOptions,
+    CheckResult,
+    _recorded,
+    missing_values,
+    run_check,
+)
 from workbench.core.config.model import Blueprint, FieldEntry
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
@@ -72,19 +78,17 @@ async def loopback_catcher(redirect_uri: str) -> LoopbackRedirect:
     return await LoopbackRedirect(path).start(port)
 
 
+def _as_one_flow(event: Event) -> None:
+    event.flow = FLOW
+
+
 @contextmanager
-def _one_flow(log: EventLog) -> Iterator[list[Event]]:
-    """Label everything of a login run (metadata, browser, token exchange, check) as one flow,
-    and collect it: the result's timeline starts at the login, not at the check."""
-    events: list[Event] = []
-
-    def collect(event: Event) -> None:
-        event.flow = FLOW
-        events.append(event)
-
-    unsubscribe = log.subscribe(collect)
+def _one_flow(log: EventLog) -> Iterator[None]:
+    """Label everything of a login run (metadata, browser, token exchange, check) as one flow;
+    `check._recorded` around it collects the whole timeline, from the login on."""
+    unsubscribe = log.subscribe(_as_one_flow)
     try:
-        yield events
+        yield
     finally:
         unsubscribe()
 
@@ -103,13 +107,15 @@ async def authorize_and_check(
     `authorization_url` stands in for a config without one; `catcher` replaces the loopback
     listener (the embedded browser catches any redirect URI itself). Never raises for a failed
     authorization: the verdict says what went wrong."""
-    options = options or CheckOptions()
-    with _one_flow(log) as events:
-        warnings = _warn_cleartext(log, blueprint, given, authorization_url=authorization_url,
-                                   token_url=options.token_url)
-        result = await _authorize_and_check(blueprint, given, log, open_url, options, timeout,
-                                            authorization_url, catcher)
-    return _finished(result, events, warnings)
+    def run(bp: Blueprint, values: Mapping[str, str], lg: EventLog,
+            opts: CheckOptions) -> Awaitable[CheckResult]:
+        warnings = _warn_cleartext(lg, bp, values, authorization_url=authorization_url,
+                                   token_url=opts.token_url)
+        return _with_warnings(_authorize_and_check(bp, values, lg, open_url, opts, timeout,
+                                                   authorization_url, catcher), warnings)
+
+    with _one_flow(log):  # every event of the login run in the result, scrubbed once
+        return await _recorded(run, blueprint, given, log, options or CheckOptions())
 
 
 async def device_authorize_and_check(
@@ -122,13 +128,15 @@ async def device_authorize_and_check(
 ) -> CheckResult:
     """The device grant: get a user code, let `show` present it, poll until the person
     confirms on another device, then run the check with that token."""
-    options = options or CheckOptions()
-    with _one_flow(log) as events:
-        warnings = _warn_cleartext(log, blueprint, given, token_url=options.token_url,
+    def run(bp: Blueprint, values: Mapping[str, str], lg: EventLog,
+            opts: CheckOptions) -> Awaitable[CheckResult]:
+        warnings = _warn_cleartext(lg, bp, values, token_url=opts.token_url,
                                    only=("base_url", "token_url", "device_authorization_url"))
-        result = await _device_authorize_and_check(blueprint, given, log, show, options,
-                                                   default_interval)
-    return _finished(result, events, warnings)
+        return _with_warnings(_device_authorize_and_check(bp, values, lg, show, opts,
+                                                          default_interval), warnings)
+
+    with _one_flow(log):
+        return await _recorded(run, blueprint, given, log, options or CheckOptions())
 
 
 def _warn_cleartext(log: EventLog, blueprint: Blueprint, given: Mapping[str, str],
@@ -140,9 +148,9 @@ def _warn_cleartext(log: EventLog, blueprint: Blueprint, given: Mapping[str, str
     return warnings
 
 
-def _finished(result: CheckResult, events: list[Event], warnings: list[str]) -> CheckResult:
-    """The whole login's timeline, and its warnings whether or not the check ran."""
-    result.events = events
+async def _with_warnings(login: Awaitable[CheckResult], warnings: list[str]) -> CheckResult:
+    """The login's result with its plain-http warnings, whether or not the check ran."""
+    result = await login
     result.verdict.warnings += [w for w in warnings if w not in result.verdict.warnings]
     return result
 

@@ -32,7 +32,6 @@ from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import FormSpec, form_spec, step_placeholders
 from workbench.core.insecure_urls import cleartext_warnings
-from workbench.core.redaction import Redactor
 from workbench.core.sesam import ReceivedSecret, received_secrets
 from workbench.core.templates import BASE_URL, fill, placeholders
 from workbench.core.transport import TransportSettings, classify, create_client
@@ -130,9 +129,12 @@ Run = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions], Awaitable
 
 async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
                     options: CheckOptions) -> CheckResult:
-    """Run `run` and collect the events it logged into the result."""
+    """Run `run`, collect the events it logged into the result, and scrub the result: the one
+    place a run's verdict leaves the core (every secret the run learned is masked in it; the
+    TokenSet and the raw events stay whole for reuse and Reveal)."""
     events: list[Event] = []
     unsubscribe = log.subscribe(events.append)
+    log.redactor.add_proxy_credentials(options.settings.proxy)
     try:
         result = await run(blueprint, given, log, options)
     finally:
@@ -142,17 +144,7 @@ async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], lo
     verdict.warnings += clock_skew.skew_warnings(events)
     if result.token_source in ("fetched", "refreshed"):
         verdict.warnings += clock_skew.token_warnings(result.token, time.time())
-    _redact(verdict, log.redactor)
-    return result
-
-
-def _redact(verdict: Verdict, redactor: Redactor) -> None:
-    """Servers echo secrets in error texts: a verdict never carries one, in any view."""
-    verdict.summary = redactor.text(verdict.summary)
-    verdict.hint = redactor.text(verdict.hint)
-    verdict.warnings = [redactor.text(w) for w in verdict.warnings]
-    if verdict.oauth_error_description:
-        verdict.oauth_error_description = redactor.text(verdict.oauth_error_description)
+    return log.redactor.scrub(result, keep=(TokenSet, Event, ReceivedSecret))
 
 
 @dataclass

@@ -121,6 +121,7 @@ class EventLog:
     def append(self, event: Event) -> Event:
         event.id = next(self._ids)
         _cap_bodies(event)
+        self.redactor.learn(event)  # before anyone shows it: every secret on the wire
         size = event.retained_bytes()
         self._events.append((event, size))
         self._bytes += size

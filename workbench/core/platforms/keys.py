@@ -39,7 +39,16 @@ def platform_client(account: PlatformAccount, values: Mapping[str, str],
 
 async def check_keys(account: PlatformAccount, values: Mapping[str, str], log: EventLog,
                      settings: TransportSettings | None = None) -> Verdict:
-    """Deck: `GET /test/api_keys`; StackOne: `GET /accounts`. Passed or refused, with a hint."""
+    """Deck: `GET /test/api_keys`; StackOne: `GET /accounts`. Passed or refused, with a hint;
+    scrubbed of every secret the run learned, like a connector check's verdict."""
+    verdict = await _check_keys(account, values, log, settings)
+    return log.redactor.scrub(verdict)
+
+
+async def _check_keys(account: PlatformAccount, values: Mapping[str, str], log: EventLog,
+                      settings: TransportSettings | None) -> Verdict:
+    if settings is not None:
+        log.redactor.add_proxy_credentials(settings.proxy)
     async with create_client(log, settings) as http:
         client = platform_client(account, values, http, log)
         try:
