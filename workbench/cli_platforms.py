@@ -190,7 +190,11 @@ def _show_link(session: ConnectSession, open_browser: bool) -> None:
 
 def check_platform(args: argparse.Namespace, redactor: Redactor) -> int:
     """`workbench check` on a platform account: do the keys work?"""
-    loaded = load_file(resolve_connector(args.connector))
+    try:
+        loaded = load_file(resolve_connector(args.connector))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return USAGE
     assert isinstance(loaded, LoadedPlatform)
     prepared = _prepare(args, loaded.platform)
     if prepared is None:
