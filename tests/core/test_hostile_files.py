@@ -366,3 +366,11 @@ def test_the_json_of_the_corpus_is_json() -> None:
     assert load_connector_text(MANIFEST, "acme/manifest.json").name == "acme"
     assert load_connector_text(GOOD, "good.yaml").name == "Hostile"
     assert load_platform_text(DECK, "deck.yaml").name == "My Deck"
+
+
+@pytest.mark.parametrize("value", ["!!int", "!!int abc", "!!float x", "!!bool maybe",
+                                   "!!timestamp soon", "!!set [a]",
+                                   "!!omap {a: 1}", "!!python/object:os.system x"])
+def test_explicit_tags_on_unreadable_text_are_yaml_errors(value: str) -> None:
+    [problem] = yaml_refused(GOOD + f"extra: {value}\n")
+    assert problem.line == 16

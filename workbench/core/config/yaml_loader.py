@@ -95,8 +95,10 @@ class _Constructing(GuardedComposer, SafeConstructor, Resolver):
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-            # An explicit tag on text it cannot read (`!!int abc`, `!!timestamp soon`).
+        except yaml.YAMLError:
+            raise
+        except Exception:
+            # An explicit tag on text it cannot read (`!!int abc`, `!!int`, `!!timestamp soon`).
             tag = str(node.tag).rsplit(":", 1)[-1]
             raise ConstructorError(None, None, f"this is not a valid !!{tag} value",
                                    node.start_mark) from None
