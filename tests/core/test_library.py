@@ -192,3 +192,6 @@ def test_a_load_marker_names_what_a_dead_process_was_loading(tmp_path: Path) -> 
     assert not (tmp_path / f"loading-{dead}-7.txt").exists()
     marker.end(second)
     assert not marker.path.exists()
+    marker.begin(first)  # still loading when the app quits normally: no crash to remember
+    marker.clear()
+    assert not marker.path.exists()

@@ -39,6 +39,12 @@ class LoadMarker:
                 self._loading.remove(file)
             self._write()
 
+    def clear(self) -> None:
+        """The app is quitting normally: what is loading now did not make it crash."""
+        with self._lock:
+            self._loading.clear()
+            self._write()
+
     def _write(self) -> None:
         # One small write per change, no sync: if the process dies, the kernel still has it.
         try:

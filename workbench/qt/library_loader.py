@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from workbench.core.errors import ConfigError, ConfigProblem
 from workbench.core.library import Content, load_library_file
@@ -46,6 +46,9 @@ class LibraryLoader(QObject):
         self._workers = [self._worker]
         # Stop the threads with the library (they hold nothing but a queue).
         self.destroyed.connect(lambda *_, workers=self._workers: [w.stop() for w in workers])
+        app = QCoreApplication.instance()
+        if app is not None and self._marker is not None:
+            app.aboutToQuit.connect(self._marker.clear)  # only a crash or a kill leaves one
         self._watchdog = QTimer(self, interval=250)
         self._watchdog.timeout.connect(self._on_watchdog_timeout)
         self.sig_loaded.connect(self._on_loaded)
