@@ -68,7 +68,8 @@ class LibraryPane(QWidget):
         super().__init__(parent)
         self._library = ConnectorLibrary(deferred=True)
         marker_folder = Path(QSettings().fileName()).parent
-        self._not_reopened = left_behind(marker_folder)  # what a crash or a kill left
+        self._left_behind = left_behind(marker_folder)  # what a crash or a kill left
+        self._not_reopened: set[Path] = set()  # listed as such until opened or changed
         self._loader = LibraryLoader(marker_folder, parent=self)
         self._arrived: list[tuple[Path, Content | ConfigError]] = []
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
@@ -143,7 +144,6 @@ class LibraryPane(QWidget):
         opened = [entry for path in paths for entry in self._library.add(path, "opened")]
         for entry in opened:
             if entry.path in self._not_reopened:
-                self._not_reopened.discard(entry.path)
                 self._library.reload(entry.path)
         self._load_queued(OPEN_WAIT_MS)
         self._save_opened()
@@ -274,10 +274,13 @@ class LibraryPane(QWidget):
         """Hand the library's queued files to the loader (listing those not reopened after a
         crash as such), show the library, and wait up to `wait_ms` for the loads."""
         queued = self._library.take_queued()
-        for path in [p for p in queued if p in self._not_reopened]:
+        for path in [p for p in queued if p in self._left_behind]:
             queued.remove(path)
+            self._left_behind.discard(path)
+            self._not_reopened.add(path)
             self._library.settle(path, ConfigError([ConfigProblem(str(path), 0, 0, "",
                                                                   NOT_REOPENED)]))
+        self._not_reopened.difference_update(queued)
         self._loader.submit(queued)
         self._refresh()
         self._loader.wait(queued, wait_ms)
