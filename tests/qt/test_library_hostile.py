@@ -121,7 +121,7 @@ def test_a_slow_file_loads_while_the_window_keeps_painting(
     qtbot.waitUntil(lambda: not pane.loading(), timeout=30_000)
     took = time.perf_counter() - started
     assert entry_named(pane, "big").ok
-    assert ticks.largest_gap() < min(0.25, took / 2), (ticks.largest_gap(), took)
+    assert ticks.largest_gap() < min(0.5, took / 2), (ticks.largest_gap(), took)
 
 
 def test_a_file_turned_hostile_on_disk_reloads_without_freezing(
