@@ -11,6 +11,7 @@ import time
 
 from workbench.core.check import run_check
 from workbench.core.config import bundled_connectors_dir, discover_connectors, load_connector
+from workbench.core.connector_files import load_file
 from workbench.core.events import EventLog
 from workbench.core.redaction import Redactor
 from workbench.sandbox import start_sandbox
@@ -28,7 +29,7 @@ def bench_loading(rounds: int = 20) -> None:
     for _ in range(rounds):
         for path in paths:
             started = time.perf_counter()
-            load_connector(path)
+            load_file(path)  # connectors and platform accounts alike
             samples.append((time.perf_counter() - started) * 1000)
     print(f"load a connector file ({len(paths)} files x {rounds}): {_percentiles(samples)}")
 
