@@ -243,7 +243,34 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start the sandbox and check every sandbox connector")
     demo.set_defaults(run=_command("demo"))
+    _support_parsers(sub)
     return parser
+
+
+def _support_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`har diagnose` and `diff` (workbench.cli_support)."""
+    har = sub.add_parser("har", help="diagnose a browser's HAR capture")
+    har_sub = har.add_subparsers(dest="har_command", metavar="ACTION", required=True)
+    diagnose = har_sub.add_parser(
+        "diagnose", help="find the auth flow in a HAR and say what went wrong",
+        description="Read a HAR (Chromium, Firefox, …), redact it, find the authorization "
+        "request, redirect, token request and API calls, and report redirect_uri, state, PKCE, "
+        "token, audience, CORS, cookie, clock and TLS-inspection problems. Exit 0 without "
+        "errors, 1 with, 2 when the file is no HAR.")
+    diagnose.add_argument("file", help="the .har file")
+    diagnose.add_argument("--json", action="store_true", help="print one JSON object")
+    diagnose.set_defaults(run=_command("har", "cli_support"))
+    diff = sub.add_parser(
+        "diff", help="compare two runs step by step (HARs, session exports, bundles)",
+        description="Compare the auth flow of two runs: authorization parameters, token "
+        "request (client authentication, body keys, headers, scopes), token response and JWT "
+        "claims, redirects, API calls. Secrets are compared by digest only. Exit 0 when "
+        "nothing that matters differs, 1 when something does, 2 on unreadable files.")
+    diff.add_argument("a", help="the run that works (.har, session .json or bundle .zip)")
+    diff.add_argument("b", help="the run that does not")
+    diff.add_argument("--all", action="store_true", help="also list the fields that match")
+    diff.add_argument("--json", action="store_true", help="print one JSON object")
+    diff.set_defaults(run=_command("diff", "cli_support"))
 
 
 if __name__ == "__main__":
