@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         from workbench.qt.platform_pane import PlatformPane
         from workbench.qt.sandbox_control import SandboxControl
         from workbench.qt.session import ConnectorSession
+        from workbench.qt.support_actions import SupportActions
         from workbench.qt.token_view import TokenView
         from workbench.qt.webhook_control import WebhookControl
 
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
         self.platform: PlatformPane = PlatformPane(
             self.log, self.session.values, self.preferences.transport_settings,
             self.webhooks.receiver, lambda: self.webhooks.webhook_url)
+        self.support = SupportActions(self, self.log, self.preferences.transport_settings)
+        self.log_pane.sig_compare_requested.connect(self.support.compare_events)
         self._centre = QStackedWidget()
         self._centre.addWidget(self.connection)
         self._centre.addWidget(self.platform)
@@ -169,6 +172,11 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "Export log as &HAR…", self.log_pane.ask_export_har)
         self._action(file, "Export log as &JSON…", self.log_pane.ask_export_json)
+        file.addSeparator()
+        self._action(file, "Open a &HAR to diagnose…", self.support.ask_open_har, "Ctrl+Shift+H",
+                     tip="Read a browser's HAR, redact it, and find what went wrong in it")
+        self._action(file, "Co&mpare two runs…", self.support.ask_compare_files,
+                     tip="Compare two HARs, session exports or bundles step by step")
         file.addSeparator()
         self._action(file, "&Settings…", self._on_settings, "Ctrl+,")
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)

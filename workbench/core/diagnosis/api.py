@@ -14,7 +14,7 @@ from workbench.core.auth.tokens import TokenSet
 from workbench.core.check_inputs import request_label
 from workbench.core.clock_skew import duration
 from workbench.core.diagnosis.findings import Finding
-from workbench.core.diagnosis.flow import AuthFlow, Step, bearer_of, origin_of
+from workbench.core.diagnosis.flow import AuthFlow, Step, auth_facts_of, bearer_of, origin_of
 from workbench.core.errors import TokenEndpointError
 from workbench.core.jwt import decode_jwt, numeric_date
 from workbench.core.secret_digest import digest
@@ -68,7 +68,7 @@ def api_findings(flow: AuthFlow) -> Iterator[Finding]:
         refusals.setdefault((status, origin_of(step.event.url) + label), []).append(step)
     for steps in refusals.values():
         first = steps[0]
-        verdict = from_response(first.response(), _label(first), _facts(first))
+        verdict = from_response(first.response(), _label(first), auth_facts_of(first.event))
         many = f" ({len(steps)} times)" if len(steps) > 1 else ""
         yield Finding("api_refused", "error", verdict.summary + many, verdict.hint,
                       tuple(s.index for s in steps))
@@ -125,16 +125,3 @@ def _names_host(audience: str, host: str) -> bool:
 
 def _label(step: Step) -> str:
     return request_label(step.event.method, step.event.url)
-
-
-def _facts(step: Step) -> AuthFacts:
-    value = (step.event.header("authorization", response=False) or "").lower()
-    if value.startswith("basic "):
-        return AuthFacts(auth_type="basic_http")
-    if value.startswith(("bearer ", "dpop ")):
-        return AuthFacts(auth_type="oauth2")
-    name = next((k for k, _ in step.event.request_headers
-                 if k.lower() in ("x-api-key", "api-key", "apikey")), "")
-    if name:
-        return AuthFacts(auth_type="api_key", key_name=name, location="header")
-    return AuthFacts(auth_type="bearer" if value else None)

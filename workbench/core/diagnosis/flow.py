@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
 
+from workbench.core.api_hints import AuthFacts
 from workbench.core.events import Event, decode_body
 
 Role = Literal["authorize", "callback", "token", "api", "preflight", "webhook", "discovery",
@@ -162,6 +163,20 @@ def bearer_of(event: Event) -> str | None:
     value = event.header("authorization", response=False) or ""
     scheme, _, credential = value.strip().partition(" ")
     return credential.strip() or None if scheme.lower() in ("bearer", "dpop") else None
+
+
+def auth_facts_of(event: Event) -> AuthFacts:
+    """What the hints need to know of the auth a recorded request used."""
+    value = (event.header("authorization", response=False) or "").lower()
+    if value.startswith("basic "):
+        return AuthFacts(auth_type="basic_http")
+    if value.startswith(("bearer ", "dpop ")):
+        return AuthFacts(auth_type="oauth2")
+    name = next((k for k, _ in event.request_headers
+                 if k.lower() in ("x-api-key", "api-key", "apikey")), "")
+    if name:
+        return AuthFacts(auth_type="api_key", key_name=name, location="header")
+    return AuthFacts(auth_type="bearer" if value else None)
 
 
 def origin_of(url: str) -> str:
