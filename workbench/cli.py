@@ -11,13 +11,20 @@ import logging
 import os
 import re
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workbench import __version__
+from workbench.cli_streams import RunStreams, redacting_streams
 from workbench.core.redaction import RedactingFilter, Redactor
 
 PASSED, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
+JSON_COMMANDS = ("check", "authorize", "job", "link", "validate")  # the ones with --json
+USAGE_ERROR, INTERNAL_ERROR = "usage_error", "internal_error"
+# Loggers whose DEBUG records carry raw header values (httpcore logs each response's headers
+# before the exchange is recorded and its secrets learned): never below INFO.
+RAW_HEADER_LOGGERS = ("httpcore", "hpack", "h11")
 ENV_PREFIX = "WB_"
 
 
@@ -27,21 +34,90 @@ def env_name(field: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
     redactor = Redactor()
+    redactor.add_proxy_credentials(_option_value(arguments, "--proxy"))
+    json_mode = "--json" in arguments  # known before parsing: a usage error gets its object
+    with redacting_streams(redactor, json_mode=json_mode) as streams:
+        return _main(arguments, redactor, streams, json_mode)
+
+
+def _main(arguments: list[str], redactor: Redactor, streams: RunStreams,
+          json_mode: bool) -> int:
+    parser = _parser()
+    command = next((a for a in arguments if a in JSON_COMMANDS), None)
+    try:
+        args = parser.parse_args(arguments)
+    except UsageError as exc:
+        if json_mode:
+            help_text = f"workbench {command} --help" if command else "workbench --help"
+            _emit(streams, error_report(command, redactor, USAGE_ERROR, str(exc), USAGE,
+                                        f"See {help_text}."))
+        else:
+            parser.print_usage(sys.stderr)
+            print(f"workbench: error: {exc}", file=sys.stderr)
+        return USAGE
     _setup_logging(args.log_level, redactor)
     if not getattr(args, "command", None):
-        args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
+        args = parser.parse_args([*arguments, "gui"])
+    args.report = None
+    json_mode = json_mode and bool(getattr(args, "json", False))
     try:
-        return int(args.run(args, redactor))
+        code = int(args.run(args, redactor))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return FAILED
+        code, outcome, summary = FAILED, "cancelled", "Interrupted before the run finished."
     except Exception as exc:  # the last line of defence: no traceback, no secrets
         logging.getLogger("workbench").debug("internal error", exc_info=True)
-        print(f"internal error: {type(exc).__name__}: {redactor.text(str(exc))}", file=sys.stderr)
-        return INTERNAL
+        summary = f"internal error: {type(exc).__name__}: {redactor.text(str(exc))}"
+        print(summary, file=sys.stderr)
+        code, outcome = INTERNAL, INTERNAL_ERROR
+    else:
+        outcome, summary = "", ""
+    if json_mode:
+        report = args.report if outcome == "" else None
+        if report is None:
+            report = error_report(args.command, redactor, outcome or INTERNAL_ERROR,
+                                  summary or "The command printed no result (a bug).", code,
+                                  _BUG_HINT if code == INTERNAL else "")
+        _emit(streams, report)
+    return code
+
+
+_BUG_HINT = ("This is a bug in the workbench, not in the connection. Run with --log-level DEBUG "
+             "for details (secrets are scrubbed) and report it.")
+
+
+def error_report(command: str | None, redactor: Redactor, outcome: str, summary: str,
+                 exit_code: int, hint: str = "") -> dict[str, object]:
+    from workbench.core.json_report import error_report as build  # not on the GUI's way
+
+    return build(command, redactor, outcome, summary, exit_code, hint)
+
+
+def _emit(streams: RunStreams, report: dict[str, object]) -> None:
+    streams.emit_json(report)
+
+
+def _option_value(arguments: list[str], option: str) -> str | None:
+    """`--proxy URL` or `--proxy=URL` from the raw arguments (before parsing can fail)."""
+    for index, argument in enumerate(arguments):
+        if argument == option and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if argument.startswith(option + "="):
+            return argument.partition("=")[2]
+    return None
+
+
+class UsageError(Exception):
+    """The command line is wrong (argparse's complaint, without exiting)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so --json can still print its object."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise UsageError(message)
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -90,6 +166,8 @@ def _setup_logging(level: str, redactor: Redactor) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in RAW_HEADER_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
 def _network_arguments(parser: argparse.ArgumentParser, timeout: str = "--timeout") -> None:
@@ -123,12 +201,13 @@ def _platform_arguments(parser: argparse.ArgumentParser, platform: str) -> None:
                         help="where the receiver listens (127.0.0.1 only; default a free port)")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds to wait for the webhook (default 120)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help="print one JSON object "
+                        "(docs/json-output.md); the timeline and prompts go to stderr")
     _network_arguments(parser, "--request-timeout")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="workbench",
         description="Connection Workbench: find out why a connection won't authenticate.",
     )
@@ -147,13 +226,18 @@ def _parser() -> argparse.ArgumentParser:
         f"from --set NAME=VALUE or from environment variables {ENV_PREFIX}<NAME> "
         f"(e.g. {env_name('client_secret')}), else the connector's defaults.",
     )
-    check.add_argument("connector", help="connector file, or the name of a bundled connector")
+    check.add_argument("connector", nargs="+", metavar="CONNECTOR",
+                       help="connector files or bundled connectors' names; several are "
+                       "checked one after the other (exit code: the worst of them)")
     check.add_argument("--set", action="append", metavar="NAME=VALUE",
                        help="a parameter or auth field value (repeatable; values may have spaces)")
     check.add_argument("--endpoint", help="path or URL to GET when the connector has no steps")
     check.add_argument("--base-url", help="use this base URL instead of the connector's")
     check.add_argument("--token-url", help="use this OAuth2 token URL instead of the connector's")
-    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--json", action="store_true", help="print one JSON object "
+                       "(docs/json-output.md); with several connectors, one with `results`")
+    check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report (one "
+                       "test case per connector and step), as newman and bru do")
     check.add_argument("--negative-control", action="store_true",
                        help="after a pass, run again with the main secret wrong: if that passes "
                        "too, the endpoint does not check credentials (outcome unproven, exit 1)")
@@ -180,7 +264,8 @@ def _parser() -> argparse.ArgumentParser:
                            "URL and a QR code; needs device_authorization_url in the config")
     authorize.add_argument("--wait", type=float, default=300.0,
                            help="seconds to wait for the redirect (default 300)")
-    authorize.add_argument("--json", action="store_true", help="print one JSON object")
+    authorize.add_argument("--json", action="store_true", help="print one JSON object "
+                           "(docs/json-output.md); prompts and the login URL go to stderr")
     authorize.add_argument("-v", "--verbose", action="store_true",
                            help="show headers and bodies (redacted)")
     _network_arguments(authorize)
@@ -224,10 +309,13 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check connector files for errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    validate.add_argument("--json", action="store_true", help="print one JSON object")
     validate.set_defaults(run=_command("validate"))
 
     schema = sub.add_parser("schema", help="print the JSON Schema of connector files")
     schema.add_argument("--output", "-o", help="write to this file instead of stdout")
+    schema.add_argument("--json-output", action="store_true",
+                        help="the schema of --json output instead (docs/json-output.schema.json)")
     schema.set_defaults(run=_command("schema"))
 
     sandbox = sub.add_parser("sandbox", help="serve the local sandbox APIs until Ctrl+C")

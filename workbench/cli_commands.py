@@ -10,7 +10,9 @@ import asyncio
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from workbench.cli import FAILED, PASSED, USAGE, env_name
 from workbench.core.auth.device import DeviceAuthorization
@@ -29,48 +31,137 @@ from workbench.core.connector_files import is_platform_text, load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
 from workbench.core.formspec import FormSpec, form_spec
+from workbench.core.insecure_urls import file_cleartext_warnings
+from workbench.core.json_report import (
+    check_report,
+    config_error_report,
+    connector_ref,
+    error_report,
+    problem_dict,
+    report,
+    several_report,
+)
+from workbench.core.junit import CheckedConnector, junit_xml
 from workbench.core.redaction import Redactor
-from workbench.core.report import check_json, check_text
+from workbench.core.report import check_text
 from workbench.core.transport import TransportSettings
+from workbench.core.verdict import config_error
 
 
-def _load_run(args: argparse.Namespace) -> tuple[LoadedConnector, dict[str, str],
-                                                  TransportSettings] | None:
-    """The connector, its given values and the network settings; None (said) on a problem."""
-    try:
-        loaded = load_connector(resolve_connector(args.connector))
-        return loaded, given_values(form_spec(loaded.blueprint), loaded.blueprint.connector.name,
-                                    args.set or []), network_settings(args)
-    except ConfigError as exc:
+@dataclass
+class CheckRun:
+    """One connector's check in a CLI run: its exit code, --json object and JUnit suite."""
+
+    code: int
+    report: dict[str, Any]
+    checked: CheckedConnector
+
+
+def problem_run(args: argparse.Namespace, redactor: Redactor, name: str,
+                exc: ConfigError | InputError, command: str = "check") -> CheckRun:
+    """A connector that could not be run (a broken file, a bad value): said on stderr, and
+    as the --json object."""
+    ref = connector_ref(name, name)
+    if isinstance(exc, ConfigError):
         print(str(exc), file=sys.stderr)
-    except InputError as exc:
+        data = config_error_report(command, redactor, exc, USAGE, ref)
+    else:
         print(f"error: {exc}", file=sys.stderr)
-    return None
+        data = error_report(command, redactor, "config_error", str(exc), USAGE, connector=ref,
+                            hint="Check the command line: connector name, --set NAME=VALUE.")
+    verdict = config_error(data["summary"], data["hint"])
+    return CheckRun(USAGE, data, CheckedConnector(name, name, verdict))
+
+
+def _load_run(args: argparse.Namespace, name: str, *, strict: bool = True
+              ) -> tuple[LoadedConnector, dict[str, str], TransportSettings]:
+    """The connector, its given values and the network settings (ConfigError, InputError)."""
+    loaded = load_connector(resolve_connector(name))
+    spec = form_spec(loaded.blueprint)
+    return loaded, given_values(spec, loaded.blueprint.connector.name, args.set or [],
+                                strict=strict), network_settings(args)
 
 
 def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
-    if _is_platform_file(args.connector):
-        from workbench.cli_platforms import check_platform
-
-        return check_platform(args, redactor)
-    prepared = _load_run(args)
-    if prepared is None:
+    names: list[str] = args.connector
+    several = len(names) > 1
+    unknown = _unknown_sets(args, names) if several else []
+    if unknown:
+        message = (f"no connector given has the field{'s' if len(unknown) > 1 else ''} "
+                   f"{', '.join(map(repr, unknown))} (--set)")
+        print(f"error: {message}", file=sys.stderr)
+        args.report = error_report("check", redactor, "config_error", message, USAGE)
         return USAGE
-    loaded, given, settings = prepared
+    runs: list[CheckRun] = []
+    for name in names:
+        if several and not args.json and runs:
+            print()
+        runs.append(_check_one(args, name, redactor, several))
+    code = max(run.code for run in runs)  # the worst of them
+    if several:
+        args.report = several_report("check", [run.report for run in runs], redactor, code)
+        if not args.json:
+            print(f"\n{args.report['summary']}")
+    else:
+        args.report = runs[0].report
+    if args.junit and not _write_junit(args.junit, runs, redactor):
+        code = max(code, USAGE)
+        args.report.update(exit_code=code, ok=False)
+        args.report["warnings"].append(f"The JUnit report could not be written to {args.junit}.")
+    return code
+
+
+def _write_junit(path: str, runs: list[CheckRun], redactor: Redactor) -> bool:
+    try:
+        Path(path).write_text(junit_xml([run.checked for run in runs], redactor),
+                              encoding="utf-8")
+    except OSError as exc:
+        print(f"error: the JUnit report could not be written to {path}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _check_one(args: argparse.Namespace, name: str, redactor: Redactor,
+               several: bool) -> CheckRun:
+    try:
+        if _is_platform_file(name):
+            from workbench.cli_platforms import check_platform
+
+            return check_platform(args, name, redactor)
+        loaded, given, settings = _load_run(args, name, strict=not several)
+    except (ConfigError, InputError) as exc:
+        return problem_run(args, redactor, name, exc)
     log = EventLog(redactor=redactor)
     options = CheckOptions(
         endpoint=args.endpoint, base_url=args.base_url, token_url=args.token_url,
         settings=settings, negative_control=args.negative_control,
     )
     result = asyncio.run(run_check(loaded.blueprint, given, log, options))
+    code = USAGE if result.verdict.outcome == "config_error" else (
+        PASSED if result.verdict.ok else FAILED)
     _print_result(result, loaded, redactor, args)
-    if result.verdict.outcome == "config_error":
-        if not args.json:
-            names = ", ".join(env_name(n) for n in form_spec(loaded.blueprint).names)
-            print(f"Give values with --set NAME=VALUE or environment variables ({names}).",
-                  file=sys.stderr)
-        return USAGE
-    return PASSED if result.verdict.ok else FAILED
+    if result.verdict.outcome == "config_error" and not args.json:
+        names = ", ".join(env_name(n) for n in form_spec(loaded.blueprint).names)
+        print(f"Give values with --set NAME=VALUE or environment variables ({names}).",
+              file=sys.stderr)
+    ref = connector_ref(loaded.blueprint.connector.name, str(loaded.path))
+    return CheckRun(code, check_report(result, redactor, ref, code),
+                    CheckedConnector(ref["name"], ref["path"], result.verdict, result.events))
+
+
+def _unknown_sets(args: argparse.Namespace, names: list[str]) -> list[str]:
+    """--set names that none of several connectors has (each takes those it has)."""
+    wanted = {pair.partition("=")[0] for pair in args.set or []}
+    for name in names:
+        try:
+            loaded = load_file(resolve_connector(name))
+        except (ConfigError, InputError):
+            return []  # that connector's own problem is reported when it runs
+        spec = form_spec(loaded.blueprint) if isinstance(loaded, LoadedConnector) \
+            else loaded.form
+        wanted -= set(spec.names)
+    return sorted(wanted)
 
 
 def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
@@ -79,12 +170,18 @@ def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
 
         problem = _no_display()
         if problem:
-            print(problem.replace("the window", "the login window"), file=sys.stderr)
+            message = problem.replace("the window", "the login window")
+            print(message, file=sys.stderr)
+            args.report = error_report("authorize", redactor, "usage_error",
+                                       message.splitlines()[0], USAGE,
+                                       hint="Use --browser system or --browser none.")
             return USAGE
-    prepared = _load_run(args)
-    if prepared is None:
-        return USAGE
-    loaded, given, settings = prepared
+    try:
+        loaded, given, settings = _load_run(args, args.connector)
+    except (ConfigError, InputError) as exc:
+        run = problem_run(args, redactor, args.connector, exc, "authorize")
+        args.report = run.report
+        return run.code
     log = EventLog(redactor=redactor)
     options = CheckOptions(settings=settings)
     if args.device:
@@ -102,8 +199,12 @@ def cmd_authorize(args: argparse.Namespace, redactor: Redactor) -> int:
             authorization_url=args.authorization_url))
     _print_result(result, loaded, redactor, args)
     if result.token is not None:
-        return PASSED  # tokens obtained; the check's verdict is printed either way
-    return USAGE if result.verdict.outcome == "config_error" else FAILED
+        code = PASSED  # tokens obtained; the check's verdict is printed either way
+    else:
+        code = USAGE if result.verdict.outcome == "config_error" else FAILED
+    ref = connector_ref(loaded.blueprint.connector.name, str(loaded.path))
+    args.report = check_report(result, redactor, ref, code, command="authorize")
+    return code
 
 
 def _show_device_code(device: DeviceAuthorization) -> None:
@@ -133,20 +234,43 @@ def _open_in_browser(url: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, redactor: Redactor) -> int:
-    failed = 0
+    files: list[dict[str, Any]] = []
+    warnings: list[str] = []
     for path in _expand(args.paths):
         try:
             loaded = load_file(path)
         except ConfigError as exc:
-            failed += 1
             print(str(exc), file=sys.stderr)
+            files.append({"path": str(path), "ok": False, "name": None, "kind": None,
+                          "problems": [problem_dict(p) for p in exc.problems]})
         else:
             print(f"ok    {path}  ({loaded.name})")
-    return USAGE if failed else PASSED
+            for warning in file_cleartext_warnings(loaded):
+                print(f"warning: {warning}", file=sys.stderr)
+                warnings.append(f"{path}: {warning}")
+            kind = "connector" if isinstance(loaded, LoadedConnector) else "platform"
+            files.append({"path": str(path), "ok": True, "name": loaded.name, "kind": kind,
+                          "problems": []})
+    failed = [f for f in files if not f["ok"]]
+    code = USAGE if failed else PASSED
+    summary = (f"{len(failed)} of {len(files)} files have problems" if failed
+               else f"{len(files)} file{'s' if len(files) != 1 else ''} valid")
+    if not files:
+        summary, code = "No connector files found there.", USAGE
+    args.report = report("validate", redactor, ok=code == PASSED,
+                         outcome="ok" if code == PASSED else "config_error", summary=summary,
+                         hint="Fix each problem at its position." if failed else "",
+                         exit_code=code, files=files, warnings=warnings)
+    return code
 
 
 def cmd_schema(args: argparse.Namespace, redactor: Redactor) -> int:
-    text = json.dumps(connector_schema(), indent=2) + "\n"
+    if args.json_output:
+        from workbench.core.json_report_schema import schema_text
+
+        text = schema_text()
+    else:
+        text = json.dumps(connector_schema(), indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -156,8 +280,17 @@ def cmd_schema(args: argparse.Namespace, redactor: Redactor) -> int:
 
 def cmd_sandbox(args: argparse.Namespace, redactor: Redactor) -> int:
     from workbench.sandbox import run_sandbox
+    from workbench.sandbox.server import other_port, start_failure
 
-    run_sandbox(args.host, args.port)
+    try:
+        run_sandbox(args.host, args.port)
+    except OSError as exc:
+        reason = start_failure(exc, args.host, args.port)
+        if reason is None:
+            raise
+        print(f"error: the sandbox cannot listen: {reason}; {other_port(args.port)}, and "
+              "give the Sandbox connectors that port in sandbox_url", file=sys.stderr)
+        return USAGE
     return PASSED
 
 
@@ -217,9 +350,13 @@ def _is_platform_file(name: str) -> bool:
         return False  # the usual loading reports it
 
 
-def given_values(spec: FormSpec, owner: str, pairs: list[str]) -> dict[str, str]:
-    """Values from WB_* environment variables, overridden by --set NAME=VALUE."""
+def given_values(spec: FormSpec, owner: str, pairs: list[str],
+                 strict: bool = True) -> dict[str, str]:
+    """Values from WB_* environment variables, overridden by --set NAME=VALUE; unless
+    `strict`, names this form does not have are left for another connector."""
     values = {n: os.environ[env_name(n)] for n in spec.names if env_name(n) in os.environ}
+    if not strict:
+        pairs = [p for p in pairs if p.partition("=")[0] in spec.names or "=" not in p]
     values.update(parse_pairs(pairs, "--set", spec.names, owner))
     return values
 
@@ -257,11 +394,10 @@ def network_settings(args: argparse.Namespace, timeout: float | None = None
 def _print_result(
     result: CheckResult, loaded: LoadedConnector, redactor: Redactor, args: argparse.Namespace
 ) -> None:
-    connector = {"name": loaded.blueprint.connector.name, "path": str(loaded.path)}
+    """The human report (with --json, main prints the object; the text goes nowhere)."""
     if args.json:
-        print(json.dumps(check_json(result, redactor, connector=connector), indent=2))
         return
-    print(f"Checking {connector['name']}  ({connector['path']})")
+    print(f"Checking {loaded.blueprint.connector.name}  ({loaded.path})")
     print(check_text(result, redactor, verbose=args.verbose))
 
 

@@ -1,7 +1,8 @@
 """`workbench job` (Deck) and `workbench link` (StackOne): submit, receive the webhook, report.
 
 Both start the local webhook receiver, print a redacted timeline of every request and
-delivery, and exit 0 on success, 1 on a failed job or link, 2 on config or usage errors.
+delivery, and exit 0 on success, 1 on a failed job or link, 2 on config or usage errors. With
+--json the timeline and prompts go to stderr and the one object to stdout (json_report).
 """
 
 from __future__ import annotations
@@ -13,16 +14,24 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from workbench.cli import FAILED, PASSED, USAGE
+from workbench.cli import FAILED, PASSED
 from workbench.cli_commands import (
+    CheckRun,
     given_values,
     network_settings,
     parse_pairs,
+    problem_run,
     resolve_connector,
 )
 from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError, InputError
 from workbench.core.events import EventLog
+from workbench.core.json_report import (
+    connector_ref,
+    report,
+    verdict_report,
+)
+from workbench.core.junit import CheckedConnector
 from workbench.core.library import connector_id_for
 from workbench.core.platforms.account import (
     DeckAccount,
@@ -31,6 +40,7 @@ from workbench.core.platforms.account import (
     deck_base_url,
 )
 from workbench.core.platforms.api import PlatformError
+from workbench.core.platforms.claims import token_words, webhook_words
 from workbench.core.platforms.deck import (
     DeckClient,
     JobOutcome,
@@ -40,6 +50,7 @@ from workbench.core.platforms.deck import (
 )
 from workbench.core.platforms.keys import check_keys, webhook_checks
 from workbench.core.platforms.stackone import (
+    NO_ACCOUNT_HINT,
     ConnectSession,
     LinkResult,
     StackOneClient,
@@ -57,27 +68,22 @@ ACCESS_TOKEN = "access_token"
 
 
 def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
-    prepared = _prepare(args, "deck")
-    if prepared is None:
-        return USAGE
-    loaded, keys = prepared
     try:
+        loaded, keys = _prepare(args, "deck")
         given: dict[str, Any] = dict(parse_pairs(args.input or [], "--input"))
         if args.input_json:
             given.update(_json_object(args.input_json))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return USAGE
-    if args.code == "EnsureConnection":
-        assert isinstance(loaded.account, DeckAccount)
-        spec = ensure_connection_form(loaded.account.source_guid)
-        given = {**{k: v for k, v in spec.with_defaults({}).items() if v}, **given}
-        missing = [n for n in spec.problems({k: str(v) for k, v in given.items()})]
-        if missing:
-            print(f"error: EnsureConnection needs {', '.join(missing)}: give it with "
-                  "--input NAME=VALUE", file=sys.stderr)
-            return USAGE
-    elif not given.get(ACCESS_TOKEN):
+        if args.code == "EnsureConnection":
+            assert isinstance(loaded.account, DeckAccount)
+            spec = ensure_connection_form(loaded.account.source_guid)
+            given = {**{k: v for k, v in spec.with_defaults({}).items() if v}, **given}
+            missing = list(spec.problems({k: str(v) for k, v in given.items()}))
+            if missing:
+                raise InputError(f"EnsureConnection needs {', '.join(missing)}: give it with "
+                                 "--input NAME=VALUE")
+    except (ConfigError, InputError) as exc:
+        return _refused_usage(args, redactor, exc, "job")
+    if args.code != "EnsureConnection" and not given.get(ACCESS_TOKEN):
         stored = SecretStore().get(connector_id_for(loaded.path), ACCESS_TOKEN)
         if stored:
             given[ACCESS_TOKEN] = stored
@@ -85,15 +91,32 @@ def cmd_job(args: argparse.Namespace, redactor: Redactor) -> int:
     log = EventLog(redactor=redactor)
     outcome = asyncio.run(_job(args, loaded, keys, given, log))
     _print_timeline(log, redactor)
+    ref = connector_ref(loaded.name, str(loaded.path))
     if isinstance(outcome, PlatformError):
-        return _print_platform_error(outcome, redactor, args.json)
+        if not args.json:
+            _print_platform_error(outcome)
+        args.report = report("job", redactor, ok=False, outcome=outcome.outcome,
+                             summary=str(outcome), hint=outcome.hint, steps=log,
+                             connector=ref, exit_code=FAILED, job_code=args.code, job_guid=None,
+                             error_code=outcome.code or None, status=outcome.status,
+                             payload=None, webhook=None)
+        return FAILED
+    outcome.no_prompt = not sys.stdin.isatty()  # the hint then says to pass --mfa-answer
     if outcome.kind == "connected" and args.save_token:
         store = SecretStore()
         store.set(connector_id_for(loaded.path), ACCESS_TOKEN, outcome.access_token)
-        where = "the keychain" if store.available else "memory only (no keychain)"
-        print(f"Access token saved in {where}.", file=sys.stderr)
-    _print_job(outcome, redactor, args.json)
-    return PASSED if outcome.ok else FAILED
+        print(token_words(store, in_app=False), file=sys.stderr)
+    code = PASSED if outcome.ok else FAILED
+    summary = outcome.summary(args.code)
+    if not args.json:
+        _print_job(outcome, summary)
+    args.report = report("job", redactor, ok=outcome.ok, outcome=outcome.kind, summary=summary,
+                         hint=outcome.hint, steps=log, connector=ref, exit_code=code,
+                         job_code=args.code, job_guid=outcome.job_guid,
+                         error_code=outcome.error_code or None,
+                         payload=_redacted(outcome.payload, redactor),
+                         webhook=_webhook(outcome), via=outcome.via)
+    return code
 
 
 async def _job(args: argparse.Namespace, loaded: LoadedPlatform, keys: Mapping[str, str],
@@ -131,15 +154,12 @@ def _mfa_answerer(args: argparse.Namespace) -> Any:
 
 
 def cmd_link(args: argparse.Namespace, redactor: Redactor) -> int:
-    prepared = _prepare(args, "stackone")
-    if prepared is None:
-        return USAGE
-    loaded, keys = prepared
-    assert isinstance(loaded.account, StackOneAccount)
-    account = loaded.account
-    spec = connect_session_form(account.origin_owner_id, account.origin_owner_name,
-                                tuple(account.categories))
     try:
+        loaded, keys = _prepare(args, "stackone")
+        assert isinstance(loaded.account, StackOneAccount)
+        account = loaded.account
+        spec = connect_session_form(account.origin_owner_id, account.origin_owner_name,
+                                    tuple(account.categories))
         values = spec.with_defaults(parse_pairs(args.field or [], "--field", spec.names,
                                                   "A connect session"))
         missing = spec.problems(values)
@@ -147,21 +167,44 @@ def cmd_link(args: argparse.Namespace, redactor: Redactor) -> int:
             raise InputError("; ".join(f"{n}: {p}" for n, p in missing.items())
                              + " (give them with --field NAME=VALUE)")
         body = session_request(values)
-    except (InputError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return USAGE
+    except (ConfigError, InputError, ValueError) as exc:
+        return _refused_usage(args, redactor, exc, "link")
     log = EventLog(redactor=redactor)
+    ref = connector_ref(loaded.name, str(loaded.path))
     try:
         result = asyncio.run(_link(args, account, keys, body, log))
     except TimeoutError as exc:
         _print_timeline(log, redactor)
         print(f"FAIL no_account: {exc}", file=sys.stderr)
+        print(f"hint: {NO_ACCOUNT_HINT}", file=sys.stderr)
+        args.report = report(
+            "link", redactor, ok=False, outcome="no_account", summary=str(exc).capitalize(),
+            hint=NO_ACCOUNT_HINT, steps=log, connector=ref, exit_code=FAILED, session=None,
+            account_id=None, via=None, account=None)
         return FAILED
     _print_timeline(log, redactor)
-    if result.error is not None and result.session is None:
-        return _print_platform_error(result.error, redactor, args.json)
-    _print_link(result, redactor, args.json)
-    return PASSED if result.ok else FAILED
+    code = PASSED if result.ok else FAILED
+    error = result.error
+    if args.json:
+        pass  # the object says it all; the timeline went to stderr
+    elif error is not None and result.session is None:
+        _print_platform_error(error)
+    else:
+        _print_link(result)
+    delivery = result.linked.delivery if result.linked else None
+    args.report = report(
+        "link", redactor, ok=result.ok,
+        outcome=result.outcome, summary=result.summary(account.unified_check),
+        hint=result.hint, steps=log, connector=ref, exit_code=code,
+        session=_redacted(result.session.data if result.session else None, redactor),
+        account_id=result.linked.account_id if result.linked else None,
+        via=result.linked.via if result.linked else None,
+        webhook=None if delivery is None else {
+            "verification": delivery.verification.status,
+            "scheme": delivery.verification.scheme, "detail": delivery.verification.detail},
+        account=_redacted(result.account, redactor) if result.account else None,
+        status=error.status if error else None)
+    return code
 
 
 async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mapping[str, str],
@@ -172,13 +215,17 @@ async def _link(args: argparse.Namespace, account: StackOneAccount, keys: Mappin
         stackone = StackOneClient(client, keys["base_url"], keys["api_key"], log.redactor)
         target = args.webhook_url or receiver.url + "/stackone"
         return await link_and_verify(
-            stackone, receiver, body, args.timeout, lambda s: _show_link(s, args.open),
+            stackone, receiver, body, args.timeout,
+            lambda s: _show_link(s, args.open, log.redactor, bool(body.get("multiple"))),
             unified_path=account.unified_check,
             register_webhook=target if account.register_webhook else "")
 
 
-def _show_link(session: ConnectSession, open_browser: bool) -> None:
-    print(f"Send this link to the customer (it works once):\n\n  {session.auth_link_url}\n",
+def _show_link(session: ConnectSession, open_browser: bool, redactor: Redactor,
+               multiple: bool = False) -> None:
+    redactor.permit(session.token)  # the link is for the customer: it must be shown whole
+    uses = "it works until it expires" if multiple else "it works once"
+    print(f"Send this link to the customer ({uses}):\n\n  {session.auth_link_url}\n",
           file=sys.stderr, flush=True)
     if open_browser:
         import webbrowser
@@ -188,27 +235,27 @@ def _show_link(session: ConnectSession, open_browser: bool) -> None:
           flush=True)
 
 
-def check_platform(args: argparse.Namespace, redactor: Redactor) -> int:
+def check_platform(args: argparse.Namespace, name: str, redactor: Redactor) -> CheckRun:
     """`workbench check` on a platform account: do the keys work?"""
-    loaded = load_file(resolve_connector(args.connector))
-    assert isinstance(loaded, LoadedPlatform)
-    prepared = _prepare(args, loaded.platform)
-    if prepared is None:
-        return USAGE
+    try:
+        loaded = load_file(resolve_connector(name))
+        assert isinstance(loaded, LoadedPlatform)
+        keys = _keys(loaded, args, strict=len(args.connector) == 1)
+    except (ConfigError, InputError) as exc:
+        return problem_run(args, redactor, name, exc)
     log = EventLog(redactor=redactor)
-    verdict = asyncio.run(check_keys(loaded.account, prepared[1], log, network_settings(args)))
-    if args.json:
-        print(json.dumps({**verdict.to_dict(), "summary": redactor.text(verdict.summary),
-                          "connector": {"name": loaded.name, "path": str(loaded.path)}},
-                         indent=2))
-        return PASSED if verdict.ok else FAILED
-    print(f"Checking {loaded.name}  ({loaded.path})")
-    _print_timeline(log, redactor)
-    print(f"{'PASS' if verdict.ok else 'FAIL'} {verdict.outcome}: "
-          f"{redactor.text(verdict.summary)}")
-    if verdict.hint:
-        print(f"hint: {verdict.hint}")
-    return PASSED if verdict.ok else FAILED
+    verdict = asyncio.run(check_keys(loaded.account, keys, log, network_settings(args)))
+    code = PASSED if verdict.ok else FAILED
+    ref = connector_ref(loaded.name, str(loaded.path))
+    if not args.json:
+        print(f"Checking {loaded.name}  ({loaded.path})")
+        _print_timeline(log, redactor)
+        print(f"{'PASS' if verdict.ok else 'FAIL'} {verdict.outcome}: {verdict.summary}")
+        if verdict.hint:
+            print(f"hint: {verdict.hint}")
+    events = list(log)
+    return CheckRun(code, verdict_report(verdict, events, redactor, ref, code),
+                    CheckedConnector(ref["name"], ref["path"], verdict, events))
 
 
 async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Redactor) -> bool:
@@ -229,10 +276,10 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
                 job = await run_job(deck, receiver, "EnsureConnection", body, 10)
             except PlatformError as exc:
                 _print_timeline(log, redactor)
-                _print_platform_error(exc, redactor, False)
+                _print_platform_error(exc)
                 return False
             _print_timeline(log, redactor)
-            _print_job(job, redactor, False)
+            _print_job(job, job.summary("EnsureConnection"))
             print()
             return job.ok
         else:
@@ -246,7 +293,7 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
                 unified_path=account.unified_check, register_webhook=receiver.url + "/stackone")
             await asyncio.gather(*pending, return_exceptions=True)
             _print_timeline(log, redactor)
-            _print_link(link, redactor, False)
+            _print_link(link)
             print()
             return link.ok
 
@@ -254,28 +301,37 @@ async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Reda
 # -- loading and values ---------------------------------------------------------------------
 
 
-def _prepare(args: argparse.Namespace, platform: str
-             ) -> tuple[LoadedPlatform, dict[str, str]] | None:
-    """The platform account and its key values (file defaults, WB_* env, --set)."""
-    try:
-        loaded = load_file(resolve_connector(args.connector))
-        if not isinstance(loaded, LoadedPlatform) or loaded.platform != platform:
-            command = "job" if platform == "deck" else "link"
-            raise InputError(f"{args.connector} is not a {platform} account file; `workbench "
-                             f"{command}` needs one with `platform: {platform}`")
-        spec = loaded.form
-        values = spec.with_defaults(given_values(spec, loaded.name, args.set or []))
-        missing = spec.problems(values)
-        if missing:
-            names = ", ".join(f"{n} ({p})" for n, p in missing.items())
-            raise InputError(f"{loaded.name} needs {names}: give them with --set NAME=VALUE "
-                             "or WB_<NAME> environment variables")
-        return loaded, values
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-    return None
+def _prepare(args: argparse.Namespace, platform: str) -> tuple[LoadedPlatform, dict[str, str]]:
+    """The platform account and its key values (ConfigError, InputError)."""
+    loaded = load_file(resolve_connector(args.connector))
+    if not isinstance(loaded, LoadedPlatform) or loaded.platform != platform:
+        command = "job" if platform == "deck" else "link"
+        raise InputError(f"{args.connector} is not a {platform} account file; `workbench "
+                         f"{command}` needs one with `platform: {platform}`")
+    return loaded, _keys(loaded, args)
+
+
+def _keys(loaded: LoadedPlatform, args: argparse.Namespace, strict: bool = True
+          ) -> dict[str, str]:
+    """The account's key values: file defaults, WB_* environment, --set."""
+    spec = loaded.form
+    values = spec.with_defaults(given_values(spec, loaded.name, args.set or [], strict))
+    missing = spec.problems(values)
+    if missing:
+        names = ", ".join(f"{n} ({p})" for n, p in missing.items())
+        raise InputError(f"{loaded.name} needs {names}: give them with --set NAME=VALUE "
+                         "or WB_<NAME> environment variables")
+    return values
+
+
+def _refused_usage(args: argparse.Namespace, redactor: Redactor, exc: Exception,
+                   command: str) -> int:
+    """A usage or file problem before anything was sent: said, and as the --json object."""
+    if not isinstance(exc, ConfigError | InputError):
+        exc = InputError(str(exc))
+    run = problem_run(args, redactor, args.connector, exc, command)
+    args.report = run.report
+    return run.code
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -300,70 +356,38 @@ def _print_timeline(log: EventLog, redactor: Redactor) -> None:
         print(timeline_line(number, event, redactor))
 
 
-def _print_platform_error(error: PlatformError, redactor: Redactor, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps({"ok": False, "outcome": "refused", "code": error.code,
-                          "status": error.status, "summary": redactor.text(str(error)),
-                          "hint": error.hint}, indent=2))
-    else:
-        print(f"FAIL refused: {redactor.text(str(error))}")
-        if error.hint:
-            print(f"hint: {error.hint}")
-    return FAILED
+def _print_platform_error(error: PlatformError) -> None:
+    print(f"FAIL {error.outcome}: {error}")
+    if error.hint:
+        print(f"hint: {error.hint}")
 
 
-def _print_job(outcome: JobOutcome, redactor: Redactor, as_json: bool) -> None:
+def _webhook(outcome: JobOutcome) -> dict[str, Any] | None:
     delivery = outcome.delivery
-    webhook = None if delivery is None else {
+    return None if delivery is None else {
         "verification": delivery.verification.status, "scheme": delivery.verification.scheme,
         "detail": delivery.verification.detail, "duplicate": delivery.duplicate}
-    if as_json:
-        print(json.dumps({"ok": outcome.ok, "outcome": outcome.kind, "job_guid": outcome.job_guid,
-                          "error_code": outcome.error_code, "hint": outcome.hint,
-                          "payload": _redacted(outcome.payload, redactor), "webhook": webhook},
-                         indent=2))
-        return
-    if webhook is not None:
-        print(f"webhook: {webhook['verification']} ({webhook['scheme']})"
-              + (f", {webhook['detail']}" if webhook["detail"] else ""))
+
+
+def _print_job(outcome: JobOutcome, summary: str) -> None:
+    if outcome.delivery is not None or outcome.via != "webhook":
+        print(webhook_words(outcome.delivery, outcome.via))
     mark = "PASS" if outcome.ok else "FAIL"
-    summary = {"connected": f"connected; access token {redactor.text(outcome.access_token)}",
-               "completed": "the job completed",
-               "failed": f"the job failed: {outcome.error_code or outcome.payload}",
-               "mfa": "stopped at the security question (give --mfa-answer)",
-               "mfa_invalid": "the security answer was wrong",
-               "no_webhook": f"no webhook; job status {outcome.payload.get('status')!r}"}
-    print(f"{mark} {outcome.kind}: {summary[outcome.kind]} (job {outcome.job_guid})")
+    print(f"{mark} {outcome.kind}: {summary} (job {outcome.job_guid})")
     if outcome.hint:
         print(f"hint: {outcome.hint}")
 
 
-def _print_link(result: LinkResult, redactor: Redactor, as_json: bool) -> None:
+def _print_link(result: LinkResult) -> None:
     account = result.account or {}
     error = result.error
     delivery = result.linked.delivery if result.linked else None
-    if as_json:
-        print(json.dumps({
-            "ok": result.ok, "outcome": "verified" if result.ok else "refused",
-            "session": _redacted(result.session.data if result.session else None, redactor),
-            "account_id": result.linked.account_id if result.linked else None,
-            "via": result.linked.via if result.linked else None,
-            "webhook": None if delivery is None else delivery.verification.status,
-            "account": _redacted(account, redactor) or None,
-            "summary": redactor.text(str(error)) if error else "",
-            "hint": error.hint if error else "", "status": error.status if error else None},
-            indent=2))
-        return
-    if delivery is not None:
-        check = delivery.verification
-        print(f"webhook: {check.status} ({check.scheme})"
-              + (f", {check.detail}" if check.detail and check.status != "verified" else ""))
     if result.linked is not None:
+        print(webhook_words(delivery, result.linked.via))
         print(f"account {result.linked.account_id} linked (via {result.linked.via}); provider "
               f"{account.get('provider', '?')}, status {account.get('status', '?')}")
     if error is not None:
-        print(f"FAIL refused: {redactor.text(str(error))}")
-        if error.hint:
-            print(f"hint: {error.hint}")
+        print(f"FAIL {result.outcome}: {error}")
+        print(f"hint: {result.hint}")
         return
     print("PASS verified: the account answers unified requests")

@@ -147,7 +147,8 @@ async def test_har_is_valid_redacted_and_lists_every_exchange(
         assert before - 1 <= started.timestamp() <= time.time()
 
     token, bearer, keyed, refused = entries
-    assert token["_workbench"] == {"kind": "token", "flow": "oauth", "step": "token"}
+    assert token["_workbench"] == {"kind": "token", "flow": "oauth", "step": "token",
+                                  "redirect": 0}
     assert token["request"]["postData"]["mimeType"] == "application/x-www-form-urlencoded"
     assert "client_secret=[redacted]" in token["request"]["postData"]["text"]
     assert "tenant_pin=[redacted]" in token["request"]["postData"]["text"]

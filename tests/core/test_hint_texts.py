@@ -17,6 +17,7 @@ from workbench.core.api_hints import AuthFacts
 from workbench.core.auth.token_endpoint import MissingAccessToken, TokenRefused
 from workbench.core.errors import _HINTS, NetworkError, TokenEndpointError
 from workbench.core.negative_control import NegativeControl, apply
+from workbench.core.platforms.api import PlatformError
 from workbench.core.verdict import (
     Outcome,
     Verdict,
@@ -135,6 +136,10 @@ def causes() -> dict[str, Verdict]:
         "unproven": apply(Verdict("ok", "GET /me answered 200 OK"),
                           NegativeControl("key_value", "unproven", "ok", 200, "passed")),
     }
+    for status in (412, 200):  # platform accounts: suspended, not the platform's JSON
+        error = PlatformError("x", status=status)
+        c[f"platform {error.outcome}"] = Verdict(error.outcome, str(error), error.hint,
+                                                 status=status)
     for kind in _HINTS:
         c[f"network: {kind}"] = from_network_error(NetworkError(kind, "detail"))
     return c

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from tests.support.connectors import auth_connector, check
 from tests.support.recording_server import RecordingServer
-from workbench.core.transport import TransportSettings, _proxy_for
+from workbench.core.proxies import proxy_for
+from workbench.core.transport import TransportSettings
 
 BEARER = """
     - name: auth
@@ -58,11 +59,11 @@ def test_proxy_choice(monkeypatch: pytest.MonkeyPatch) -> None:
                  "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     remote, local = httpx.URL("https://api.example.test/x"), httpx.URL("http://127.0.0.1:9/x")
-    assert _proxy_for(remote, TransportSettings()) is None
-    assert _proxy_for(remote, TransportSettings(proxy="http://p:3128")) == "http://p:3128"
-    assert _proxy_for(local, TransportSettings(proxy="http://p:3128")) is None
+    assert proxy_for(remote, TransportSettings()) is None
+    assert proxy_for(remote, TransportSettings(proxy="http://p:3128")) == "http://p:3128"
+    assert proxy_for(local, TransportSettings(proxy="http://p:3128")) is None
     monkeypatch.setenv("https_proxy", "http://envproxy:8080")
-    assert _proxy_for(remote, TransportSettings()) == "http://envproxy:8080"
-    assert _proxy_for(remote, TransportSettings(use_env_proxy=False)) is None
+    assert proxy_for(remote, TransportSettings()) == "http://envproxy:8080"
+    assert proxy_for(remote, TransportSettings(use_env_proxy=False)) is None
     monkeypatch.setenv("no_proxy", "example.test")
-    assert _proxy_for(remote, TransportSettings()) is None
+    assert proxy_for(remote, TransportSettings()) is None

@@ -30,8 +30,9 @@ async def job(sandbox: SandboxServer, *args: str) -> Run:
 async def test_ensure_connection_connects_by_signed_webhook(sandbox: SandboxServer) -> None:
     run = await job(sandbox, "--input", "username=ada", "--input", "password=s3cret-pass")
     assert run.code == 0, run.stderr
-    assert "webhook: verified (Standard Webhooks)" in run.stdout
-    assert re.search(r"PASS connected: connected; access token \[redacted\]", run.stdout)
+    assert "Webhook verified (Standard Webhooks)." in run.stdout
+    assert re.search(r"PASS connected: Connected: Deck returned an access token\. \(job ",
+                     run.stdout)
     assert "access-sandbox-" not in run.stdout + run.stderr
     assert "s3cret-pass" not in run.stdout + run.stderr
     assert credentials.DECK_SECRET not in run.stdout + run.stderr
@@ -41,23 +42,27 @@ async def test_json_outcome_and_the_mfa_answer(sandbox: SandboxServer) -> None:
     run = await job(sandbox, "--input", "username=mfa", "--input", "password=pw",
                     "--mfa-answer", credentials.DECK_MFA_ANSWER, "--json")
     assert run.code == 0, run.stderr
-    report = json.loads(run.stdout[run.stdout.index("{"):])
+    report = json.loads(run.stdout)  # only the object: the timeline goes to stderr
     assert report["outcome"] == "connected" and report["webhook"]["verification"] == "verified"
     assert report["payload"]["output"]["access_token"] == "[redacted]"
     assert "Deck asks: Enter the 6-digit code" in run.stderr
-    assert "[mfa answer] POST" in run.stdout and credentials.DECK_MFA_ANSWER not in run.stdout
+    assert "[mfa answer] POST" in run.stderr
+    assert credentials.DECK_MFA_ANSWER not in run.stdout + run.stderr
 
 
 async def test_mfa_without_an_answer_stops_at_the_question(sandbox: SandboxServer) -> None:
     run = await job(sandbox, "--input", "username=mfa", "--input", "password=pw")
     assert run.code == 1
-    assert "FAIL mfa: stopped at the security question" in run.stdout
+    assert "FAIL mfa: Stopped at the security question: stdin is not a terminal and no " \
+        "--mfa-answer was given." in run.stdout
+    assert "hint: The source asks a security question, and stdin is not a terminal, so " \
+        "nobody could be asked: run again with --mfa-answer CODE" in run.stdout
 
 
 async def test_failures_are_exit_1_with_a_hint(sandbox: SandboxServer) -> None:
     wrong = await job(sandbox, "--input", "username=bob", "--input", "password=wrong")
     assert wrong.code == 1
-    assert "FAIL failed: the job failed: InvalidCredentials" in wrong.stdout
+    assert "FAIL failed: EnsureConnection failed: InvalidCredentials." in wrong.stdout
     assert "hint: The source rejected the username or password" in wrong.stdout
     keys = await job(sandbox, "--set", "secret=not-the-secret", "--input", "username=x")
     assert keys.code == 1 and "INVALID_API_KEYS" not in keys.stderr
@@ -129,7 +134,7 @@ async def test_link_waits_for_account_created_and_verifies(sandbox: SandboxServe
     run = await link_with_customer(sandbox, "customer-key-1")
     assert run.code == 0, run.stdout + run.stderr
     assert "Send this link to the customer" in run.stderr
-    assert "webhook: verified (StackOne signature)" in run.stdout
+    assert "Webhook verified (StackOne signature)." in run.stdout
     assert "linked (via webhook); provider bamboohr, status active" in run.stdout
     assert "PASS verified" in run.stdout
     assert credentials.STACKONE_API_KEY not in run.stdout + run.stderr
@@ -138,8 +143,9 @@ async def test_link_waits_for_account_created_and_verifies(sandbox: SandboxServe
 async def test_an_expired_account_is_explained_as_412(sandbox: SandboxServer) -> None:
     run = await link_with_customer(sandbox, "expired", "--json")
     assert run.code == 1, run.stderr
-    report = json.loads(run.stdout[run.stdout.index("{"):])
+    report = json.loads(run.stdout)
     assert report["status"] == 412 and report["account"]["status"] == "expired"
+    assert report["outcome"] == "suspended" and not report["ok"]
     assert "suspended or expired" in report["hint"] and "reconnect" in report["hint"]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from workbench.core.events import EventLog
-from workbench.core.platforms.deck import DeckClient, DeckError, wait_for_job
+from workbench.core.platforms.deck import DeckClient, DeckError, job_events, wait_for_job
 from workbench.core.transport import TransportSettings, create_client
 from workbench.core.webhooks import StandardWebhooks, WebhookReceiver
 from workbench.sandbox import credentials
@@ -42,8 +42,9 @@ async def rig() -> AsyncIterator[Rig]:
 
 async def test_ensure_connection_delivers_an_access_token_by_signed_webhook(rig: Rig) -> None:
     await rig.deck.check_keys()
+    since = rig.receiver.mark()
     guid = await rig.deck.submit("EnsureConnection", rig.ensure_input())
-    outcome = await wait_for_job(rig.receiver, rig.deck, guid, timeout=5)
+    outcome = await wait_for_job(job_events(rig.receiver, guid, since), rig.deck, guid, 5)
     assert outcome.kind == "connected" and outcome.access_token.startswith("access-sandbox-")
     assert outcome.delivery is not None
     assert outcome.delivery.verification.status == "verified"
@@ -54,8 +55,9 @@ async def test_ensure_connection_delivers_an_access_token_by_signed_webhook(rig:
 
 
 async def test_wrong_credentials_and_wrong_keys_are_explained(rig: Rig) -> None:
+    since = rig.receiver.mark()
     guid = await rig.deck.submit("EnsureConnection", rig.ensure_input(password="wrong"))
-    outcome = await wait_for_job(rig.receiver, rig.deck, guid, timeout=5)
+    outcome = await wait_for_job(job_events(rig.receiver, guid, since), rig.deck, guid, 5)
     assert outcome.kind == "failed" and outcome.error_code == "InvalidCredentials"
     assert "username or password" in outcome.hint
     bad = DeckClient(rig.deck._client, rig.deck._base, "someone", "else", rig.log.redactor)
@@ -66,20 +68,24 @@ async def test_wrong_credentials_and_wrong_keys_are_explained(rig: Rig) -> None:
 
 
 async def test_mfa_question_wrong_answer_then_right_answer(rig: Rig) -> None:
+    since = rig.receiver.mark()
     guid = await rig.deck.submit("EnsureConnection", rig.ensure_input(username="mfa"))
-    asked = await wait_for_job(rig.receiver, rig.deck, guid, timeout=5)
+    events = job_events(rig.receiver, guid, since)
+    asked = await wait_for_job(events, rig.deck, guid, 5)
     assert asked.kind == "mfa" and asked.payload["answer_expected_digits"] == 6
     await rig.deck.answer_mfa(guid, "000000")
-    wrong = await wait_for_job(rig.receiver, rig.deck, guid, timeout=5, after=1)
+    wrong = await wait_for_job(events, rig.deck, guid, 5)
     assert wrong.kind == "mfa_invalid"
     await rig.deck.answer_mfa(guid, credentials.DECK_MFA_ANSWER)
-    done = await wait_for_job(rig.receiver, rig.deck, guid, timeout=5, after=2)
+    done = await wait_for_job(events, rig.deck, guid, 5)
     assert done.kind == "connected" and done.access_token
 
 
 async def test_without_a_webhook_the_status_tells(rig: Rig) -> None:
     given = rig.ensure_input(password="wrong")
     del given["webhook_url"]
+    since = rig.receiver.mark()
     guid = await rig.deck.submit("EnsureConnection", given)
-    outcome = await wait_for_job(rig.receiver, rig.deck, guid, timeout=0.5)
+    outcome = await wait_for_job(job_events(rig.receiver, guid, since), rig.deck, guid, 0.5)
     assert outcome.kind == "failed" and outcome.payload == {"status": "Failed"}
+    assert outcome.via == "status" and outcome.hint.startswith("The job failed and Deck")

@@ -21,6 +21,7 @@ from tests.support.oidc import (
 from workbench.core.auth import OAuth2Flow
 from workbench.core.auth.authorization import (
     AuthorizationError,
+    UnrelatedRedirect,
     authorization_request,
     read_redirect,
 )
@@ -97,18 +98,30 @@ async def test_a_wrong_verifier_and_a_replayed_code_are_refused(provider: Provid
         assert "invalid_grant" in str(replayed.value)
 
 
-async def test_a_wrong_state_fails_closed(provider: Provider) -> None:
+async def test_a_stale_tabs_redirect_is_refused_and_the_genuine_one_still_gets_through(
+        provider: Provider) -> None:
+    """A login started earlier (another state) lands first: the page says it was not used,
+    and the listener keeps waiting for this login's answer."""
     async with await LoopbackRedirect().start() as loopback:
         request = authorization_request(provider.authorization_url, CLIENT_ID,
-                                        loopback.redirect_uri, SCOPE)
-        other = authorization_request(provider.authorization_url, CLIENT_ID,
-                                      loopback.redirect_uri, SCOPE)
-        landing = await asyncio.to_thread(log_in_and_consent, other.url)
-    assert parse_qs(urlsplit(landing).query)["code"]
-    with pytest.raises(AuthorizationError) as mismatch:
-        read_redirect(landing, request)
+                                        loopback.redirect_uri, SCOPE, {"prompt": "consent"})
+        stale = authorization_request(provider.authorization_url, CLIENT_ID,
+                                      loopback.redirect_uri, SCOPE, {"prompt": "consent"})
+        loopback.expect(lambda url: read_redirect(url, request))
+        stale_landing = await asyncio.to_thread(log_in_and_consent, stale.url)
+        genuine_landing = await asyncio.to_thread(log_in_and_consent, request.url)
+        async with httpx.AsyncClient() as browser:
+            refused = await browser.get(stale_landing)
+            assert refused.status_code == 400
+            assert "Not the answer to this login" in refused.text
+            assert "exchanging" not in refused.text and "keeps waiting" in refused.text
+            accepted = await browser.get(genuine_landing)
+        assert accepted.status_code == 200 and "exchanging the code" in accepted.text
+        assert await loopback.wait(5) == genuine_landing
+    assert parse_qs(urlsplit(stale_landing).query)["code"]
+    with pytest.raises(UnrelatedRedirect) as mismatch:
+        read_redirect(stale_landing, request)
     assert mismatch.value.error == "state_mismatch"
-    assert "start the authorization again" in str(mismatch.value)
 
 
 async def test_the_provider_insists_on_pkce(provider: Provider) -> None:

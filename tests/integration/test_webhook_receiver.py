@@ -11,6 +11,7 @@ from workbench.core.events import EventLog
 from workbench.core.webhooks import StackOneSignature, StandardWebhooks, WebhookReceiver
 from workbench.core.webhooks.signatures import standard_webhooks_headers
 
+JSON = {"content-type": "application/json"}
 SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtcmVjZWl2ZXI="
 
 
@@ -22,11 +23,10 @@ async def test_a_signed_delivery_is_recorded_verified_and_waited_for() -> None:
             lambda d: d.json().get("job_guid") == "job-42", timeout=5))
         body = json.dumps({"job_guid": "job-42", "webhook_code": "EnsureConnection",
                            "output": {"access_token": "access-sandbox-secret"}}).encode()
+        signed = {**JSON, **standard_webhooks_headers(SECRET, "msg_1", body)}
         async with httpx.AsyncClient() as sender:
-            answer = await sender.post(receiver.url + "/hooks/deck", content=body,
-                                       headers=standard_webhooks_headers(SECRET, "msg_1", body))
-            again = await sender.post(receiver.url + "/hooks/deck", content=body,
-                                      headers=standard_webhooks_headers(SECRET, "msg_1", body))
+            answer = await sender.post(receiver.url + "/hooks/deck", content=body, headers=signed)
+            again = await sender.post(receiver.url + "/hooks/deck", content=body, headers=signed)
         assert answer.status_code == again.status_code == 200
         delivery = await waiting
     assert delivery.verification.status == "verified"
@@ -52,10 +52,11 @@ async def test_bad_signatures_odd_bodies_and_huge_bodies() -> None:
     assert [forged.status_code, garbage.status_code, huge.status_code, form.status_code] == \
         [200, 200, 413, 200]
     statuses = [d.verification.status for d in receiver.deliveries]
-    assert statuses == ["invalid", "unverified", "unverified"]
+    assert statuses == ["invalid", "unverified", "unverified", "unverified"]
     assert receiver.deliveries[1].json() is None
-    assert receiver.deliveries[2].query == {"a": "1"}
-    assert any("413" in e.message for e in log if e.kind == "note")
+    assert receiver.deliveries[2].status == 413 and receiver.deliveries[2].body == b""
+    assert receiver.deliveries[3].query == {"a": "1"}
+    assert any("413" in e.message for e in log if e.kind == "webhook")
 
 
 async def test_waiting_without_a_delivery_times_out() -> None:

@@ -54,8 +54,17 @@ def run_js(qtbot: Any, page: Any, script: str) -> Any:
 
 
 def wait_for_element(qtbot: Any, page: Any, selector: str) -> None:
-    qtbot.waitUntil(lambda: run_js(qtbot, page, f"!!document.querySelector('{selector}')")
-                    is True, timeout=15_000)
+    """Until the page has `selector`; asks again when a navigation swallowed the answer."""
+    def found() -> bool:
+        results: list[Any] = []
+        page.runJavaScript(f"!!document.querySelector('{selector}')", 0, results.append)
+        try:
+            qtbot.waitUntil(lambda: bool(results), timeout=1000)
+        except qtbot.TimeoutError:
+            return False
+        return results[0] is True
+
+    qtbot.waitUntil(found, timeout=15_000)
 
 
 def test_log_in_in_the_embedded_browser_and_catch_an_https_redirect(
@@ -291,3 +300,90 @@ def test_the_login_browser_uses_the_proxy_from_settings(qtbot: Any, qloop: Any) 
     finally:
         QNetworkProxy.setApplicationProxy(QNetworkProxy(QNetworkProxy.ProxyType.DefaultProxy))
 
+
+
+EMBEDDED_REDIRECT = "https://app.example.test/oauth/callback"
+
+
+def serve_metadata(qserver: Any) -> None:
+    """The stand-in provider publishes metadata that promises `iss` (as oidc-provider does)."""
+    qserver.json("GET", "/.well-known/openid-configuration", {
+        "issuer": qserver.url, "authorization_endpoint": f"{qserver.url}/auth",
+        "token_endpoint": f"{qserver.url}/token",
+        "authorization_response_iss_parameter_supported": True})
+
+
+def test_the_embedded_login_refuses_a_redirect_from_another_issuer(
+        qtbot: Any, qloop: Any, qserver: Any, tmp_path: Path) -> None:
+    """A mix-up: the provider (or something posing as it) answers with another issuer's iss."""
+    from urllib.parse import quote
+
+    from aiohttp import web
+
+    serve_metadata(qserver)
+
+    def forged(seen: Any) -> web.Response:
+        target = (f"{seen.query['redirect_uri']}?code=code-for-evil&state={seen.query['state']}"
+                  f"&iss={quote('https://evil.example', safe='')}")
+        return web.Response(status=302, headers={"Location": target})
+
+    qserver.route("GET", "/auth", forged)
+    window = open_login_connector(qtbot, tmp_path, qserver.url, redirect_uri=EMBEDDED_REDIRECT)
+    pane = window.connection
+    qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.banner.kind == "fail", timeout=20_000)
+    seen_text = pane.banner.accessibleDescription()
+    assert "https://evil.example" in seen_text and qserver.url in seen_text
+    assert "mix-up" in seen_text and "Nothing was exchanged" in seen_text
+    assert "code-for-evil" not in seen_text
+    assert not qserver.requests_to("/token")
+    browser = window.session.browser
+    assert browser is not None and not browser.isVisible()
+    Path("artifacts/screenshots").mkdir(parents=True, exist_ok=True)
+    window.grab().save("artifacts/screenshots/embedded_login_issuer_mismatch.png")
+
+
+def test_the_embedded_login_ignores_a_stale_redirect_and_keeps_waiting(
+        qtbot: Any, qloop: Any, qserver: Any, tmp_path: Path) -> None:
+    """A page navigates to the redirect URI with another login's state: the window stays,
+    says so, and the genuine redirect that follows still logs in."""
+    from aiohttp import web
+
+    def login_page(seen: Any) -> web.Response:
+        stale = f"{seen.query['redirect_uri']}?code=stale-code&state=from-an-old-tab"
+        return web.Response(content_type="text/html", text=(
+            f'<a id="stale" href="{stale}">old link</a>'
+            f'<a id="go" href="/approve?state={seen.query["state"]}">Approve</a>'))
+
+    def approve(seen: Any) -> web.Response:
+        target = f"{EMBEDDED_REDIRECT}?code=genuine-code&state={seen.query['state']}"
+        return web.Response(status=302, headers={"Location": target})
+
+    qserver.route("GET", "/auth", login_page)
+    qserver.route("GET", "/approve", approve)
+    qserver.json("POST", "/token", {"access_token": "at-after-a-stale-one", "expires_in": 60})
+    qserver.json("GET", "/me", {"sub": "alice"})
+    window = open_login_connector(qtbot, tmp_path, qserver.url, redirect_uri=EMBEDDED_REDIRECT)
+    pane = window.connection
+    qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.session.browser is not None
+                    and window.session.browser.isVisible(), timeout=5000)
+    browser = window.session.browser
+    assert browser is not None
+    wait_for_element(qtbot, browser.page, "#stale")
+    run_js(qtbot, browser.page, "document.getElementById('stale').click(); true")
+    qtbot.waitUntil(browser.notice.isVisible, timeout=10_000)
+    assert browser.notice.text().startswith("Ignored: ")
+    assert "not the answer to this login" in browser.notice.text()
+    assert browser.isVisible() and pane.banner.kind == "busy"
+    # Back on the login page, not on the blank page the blocked redirect leaves.
+    qtbot.waitUntil(lambda: browser.address.text().startswith(qserver.url + "/auth?"),
+                    timeout=10_000)
+    wait_for_element(qtbot, browser.page, "#go")
+    Path("artifacts/screenshots").mkdir(parents=True, exist_ok=True)
+    browser.grab().save("artifacts/screenshots/embedded_login_stale_redirect.png")
+    # No answer to wait for: the redirect it leads to closes the window and its page.
+    browser.page.runJavaScript("document.getElementById('go').click()")
+    qtbot.waitUntil(lambda: pane.banner.kind == "ok", timeout=20_000)
+    (exchange,) = qserver.requests_to("/token")
+    assert exchange.form["code"] == "genuine-code"

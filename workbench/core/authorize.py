@@ -6,18 +6,21 @@ on SSH, or the embedded browser); the redirect comes back to a one-shot loopback
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
 from workbench.core.auth.authorization import (
     AuthorizationError,
     AuthorizationRequest,
+    UnrelatedRedirect,
     authorization_request,
     read_redirect,
+    redirect_parameter,
 )
 from workbench.core.auth.device import (
     DEFAULT_INTERVAL,
@@ -25,14 +28,22 @@ from workbench.core.auth.device import (
     poll_for_token,
     start_device_authorization,
 )
+from workbench.core.auth.issuer import ExpectedIssuer, discover_issuer
 from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant
 from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.auth.token_endpoint import ClientCredentials
-from workbench.core.check import CheckOptions, CheckResult, missing_values, run_check
-from workbench.core.config.model import Blueprint
+from workbench.core.check import (
+    CheckOptions,
+    CheckResult,
+    _recorded,
+    missing_values,
+    run_check,
+)
+from workbench.core.config.model import Blueprint, FieldEntry
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import form_spec
+from workbench.core.insecure_urls import cleartext_warnings
 from workbench.core.loopback import LoopbackRedirect, loopback_port_and_path
 from workbench.core.templates import fill
 from workbench.core.transport import classify, create_client
@@ -50,9 +61,13 @@ Opener = Callable[[str], None]
 
 
 class RedirectCatcher(Protocol):
-    """Where the redirect comes back: the loopback listener, or the embedded browser."""
+    """Where the redirect comes back: the loopback listener, or the embedded browser. It asks
+    `judge` about each redirect: UnrelatedRedirect means keep waiting; anything else (a code,
+    or another AuthorizationError) ends the wait with that redirect's URL."""
 
     redirect_uri: str
+
+    def expect(self, judge: Callable[[str], str]) -> None: ...
 
     async def wait(self, timeout: float) -> str: ...
 
@@ -69,7 +84,8 @@ def _as_one_flow(event: Event) -> None:
 
 @contextmanager
 def _one_flow(log: EventLog) -> Iterator[None]:
-    """Label everything of a login run (browser, token exchange, check) as one flow."""
+    """Label everything of a login run (metadata, browser, token exchange, check) as one flow;
+    `check._recorded` around it collects the whole timeline, from the login on."""
     unsubscribe = log.subscribe(_as_one_flow)
     try:
         yield
@@ -91,10 +107,15 @@ async def authorize_and_check(
     `authorization_url` stands in for a config without one; `catcher` replaces the loopback
     listener (the embedded browser catches any redirect URI itself). Never raises for a failed
     authorization: the verdict says what went wrong."""
-    with _one_flow(log):
-        return await _authorize_and_check(blueprint, given, log, open_url,
-                                          options or CheckOptions(), timeout,
-                                          authorization_url, catcher)
+    def run(bp: Blueprint, values: Mapping[str, str], lg: EventLog,
+            opts: CheckOptions) -> Awaitable[CheckResult]:
+        warnings = _warn_cleartext(lg, bp, values, authorization_url=authorization_url,
+                                   token_url=opts.token_url)
+        return _with_warnings(_authorize_and_check(bp, values, lg, open_url, opts, timeout,
+                                                   authorization_url, catcher), warnings)
+
+    with _one_flow(log):  # every event of the login run in the result, scrubbed once
+        return await _recorded(run, blueprint, given, log, options or CheckOptions())
 
 
 async def device_authorize_and_check(
@@ -107,9 +128,31 @@ async def device_authorize_and_check(
 ) -> CheckResult:
     """The device grant: get a user code, let `show` present it, poll until the person
     confirms on another device, then run the check with that token."""
+    def run(bp: Blueprint, values: Mapping[str, str], lg: EventLog,
+            opts: CheckOptions) -> Awaitable[CheckResult]:
+        warnings = _warn_cleartext(lg, bp, values, token_url=opts.token_url,
+                                   only=("base_url", "token_url", "device_authorization_url"))
+        return _with_warnings(_device_authorize_and_check(bp, values, lg, show, opts,
+                                                          default_interval), warnings)
+
     with _one_flow(log):
-        return await _device_authorize_and_check(blueprint, given, log, show,
-                                                 options or CheckOptions(), default_interval)
+        return await _recorded(run, blueprint, given, log, options or CheckOptions())
+
+
+def _warn_cleartext(log: EventLog, blueprint: Blueprint, given: Mapping[str, str],
+                    **urls: Any) -> list[str]:
+    """Say before the login, in the log, which URLs would carry secrets in clear."""
+    warnings = cleartext_warnings(blueprint, given, **urls)
+    for warning in warnings:
+        log.note(f"Warning: {warning}", flow=FLOW, step="plain http")
+    return warnings
+
+
+async def _with_warnings(login: Awaitable[CheckResult], warnings: list[str]) -> CheckResult:
+    """The login's result with its plain-http warnings, whether or not the check ran."""
+    result = await login
+    result.verdict.warnings += [w for w in warnings if w not in result.verdict.warnings]
+    return result
 
 
 async def _authorize_and_check(
@@ -134,38 +177,81 @@ async def _authorize_and_check(
         if not url:
             raise InputError("The connector has no oauth2_settings.authorization_url: give the "
                              "provider's login URL (--authorization-url on the command line).")
-        url = fill(url, values, what="authorization_url")
+        url = _web_address(fill(url, values, what="authorization_url"), "authorization_url")
+        configured_issuer = fill(settings.issuer or "", values, what="oauth2_settings.issuer")
         owned = None
         if catcher is None:
             owned = await loopback_catcher(values.get("redirect_uri") or DEFAULT_REDIRECT)
     except InputError as exc:
         return CheckResult(config_error(str(exc)))
     catching: RedirectCatcher = owned if owned is not None else catcher  # type: ignore[assignment]
-    try:
+    try:  # the listener stays up until the end, so a second redirect gets an honest answer
+        try:
+            async with create_client(log, options.settings) as client:
+                issuer = await discover_issuer(client, log, url, configured_issuer, flow=FLOW)
+        except InputError as exc:  # the network settings themselves (a missing CA bundle)
+            return CheckResult(config_error(str(exc)))
         request = authorization_request(url, values.get("client_id", ""), catching.redirect_uri,
                                         settings.scope_string(),
                                         settings.extra_authorization_params())
+        ignored: list[str] = []
+        catching.expect(_judge(request, issuer, log, ignored))
         _log_request(log, request)
         open_url(request.url)
         try:
             redirect = await catching.wait(timeout)
         except TimeoutError:
-            return CheckResult(_no_redirect(timeout, catching.redirect_uri))
+            return CheckResult(_no_redirect(timeout, catching.redirect_uri, ignored))
+        log.note(f"Redirect received: {log.redactor.url(redirect)}", flow=FLOW, step="redirect")
+        try:
+            code = read_redirect(redirect, request, issuer)
+        except AuthorizationError as exc:
+            log.note(str(exc), flow=FLOW, step="redirect")
+            return CheckResult(Verdict("token_error", str(exc), exc.hint, oauth_error=exc.error,
+                                       oauth_error_description=exc.description))
+        _note_unverified_issuer(log, redirect, issuer)
+        log.redactor.add_value(code)
+        values.update(code=code, redirect_uri=catching.redirect_uri)
+        options = replace(options, code_verifier=request.code_verifier)
+        if entry is not None and vendor_scheme(entry.auth_type) is not None:
+            return await _sign_in_then_check(blueprint, values, log, options)
+        return await run_check(blueprint, values, log, options)
     finally:
         if owned is not None:
             await owned.close()
-    log.note(f"Redirect received: {log.redactor.url(redirect)}", flow=FLOW, step="redirect")
+
+
+def _web_address(url: str, name: str) -> str:
+    """`url` when it is an http(s) address with a host; InputError saying so otherwise."""
     try:
-        code = read_redirect(redirect, request)
-    except AuthorizationError as exc:
-        log.note(str(exc), flow=FLOW, step="redirect")
-        return CheckResult(Verdict("token_error", str(exc), _hint(exc), oauth_error=exc.error))
-    log.redactor.add_value(code)
-    values.update(code=code, redirect_uri=catching.redirect_uri)
-    options = replace(options, code_verifier=request.code_verifier)
-    if entry is not None and vendor_scheme(entry.auth_type) is not None:
-        return await _sign_in_then_check(blueprint, values, log, options)
-    return await run_check(blueprint, values, log, options)
+        parts = urlsplit(url)
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid or any(ord(c) < 33 for c in url):
+        raise InputError(f"{name} {url!r} is not a web address (https://host/path).")
+    return url
+
+
+def _judge(request: AuthorizationRequest, issuer: ExpectedIssuer, log: EventLog,
+           ignored: list[str]) -> Callable[[str], str]:
+    """Read each redirect against this login; note every one that is not its answer."""
+    def judge(redirect: str) -> str:
+        try:
+            return read_redirect(redirect, request, issuer)
+        except UnrelatedRedirect as exc:
+            ignored.append(str(exc))
+            log.note(f"Ignored a redirect ({log.redactor.url(redirect)}): {exc} Still waiting "
+                     "for this login's answer.", flow=FLOW, step="redirect")
+            raise
+    return judge
+
+
+def _note_unverified_issuer(log: EventLog, redirect: str, issuer: ExpectedIssuer) -> None:
+    iss = redirect_parameter(redirect, "iss")
+    if iss is not None and not issuer.issuer:
+        log.note(f"The redirect names issuer {iss!r}, which could not be checked: the "
+                 "provider's issuer is unknown.", flow=FLOW, step="redirect")
 
 
 async def _sign_in_then_check(blueprint: Blueprint, values: dict[str, str], log: EventLog,
@@ -201,23 +287,17 @@ def _log_request(log: EventLog, request: AuthorizationRequest) -> None:
              step="authorization request")
 
 
-def _no_redirect(timeout: float, redirect_uri: str) -> Verdict:
+def _no_redirect(timeout: float, redirect_uri: str, ignored: list[str]) -> Verdict:
+    summary = f"No redirect for this login reached {redirect_uri} within {timeout:.0f} s."
+    if ignored:
+        summary += (f" {len(ignored)} other redirect(s) were ignored because they were not its "
+                    f"answer; the last: {ignored[-1]}")
     return Verdict(
-        "network", f"No redirect reached {redirect_uri} within {timeout:.0f} s.",
+        "network", summary,
         "Finish the login in the browser. If the provider showed an error page instead of "
         "redirecting, the redirect_uri is probably not registered for this client: "
         "providers must accept http://127.0.0.1 on any port for native apps (RFC 8252).",
         network="timeout")
-
-
-def _hint(error: AuthorizationError) -> str:
-    if error.error == "state_mismatch":
-        return "Close old login tabs and authorize again."
-    if error.error == "access_denied":
-        return "Authorize again and accept the consent screen, or ask an admin to allow the app."
-    if error.error == "invalid_scope":
-        return "Remove scopes the client is not allowed, or have them granted to the client."
-    return "Check the client id, the redirect_uri and the extra authorization parameters."
 
 
 async def _device_authorize_and_check(
@@ -243,7 +323,8 @@ async def _device_authorize_and_check(
         token_url = options.token_url or fill(settings.token_url, values, what="token_url")
     except InputError as exc:
         return CheckResult(config_error(str(exc)))
-    facts = AuthFacts(auth_type="oauth2", grant_type="device_code")
+    facts = AuthFacts(auth_type="oauth2", grant_type="device_code",
+                      is_basic_auth=credentials.in_basic_header, scopes=settings.scope_string())
     async with create_client(log, options.settings) as client:
         try:
             device = await start_device_authorization(client, device_url, credentials,
@@ -260,4 +341,21 @@ async def _device_authorize_and_check(
         log.redactor.add_value(secret)
     if options.on_token is not None:
         options.on_token(token)  # as a token endpoint's answer would be handed on
-    return await run_check(blueprint, values, log, replace(options, token=token))
+    # The device grant has no redirect and no code: the check must not ask for them.
+    return await run_check(_without_redirect(blueprint), values, log,
+                           replace(options, token=token))
+
+
+def _without_redirect(blueprint: Blueprint) -> Blueprint:
+    """The connector as seen after a device login: `code` and `redirect_uri` not required."""
+    device = blueprint.model_copy(deep=True)
+    entry = device.authentication
+    assert entry is not None
+    for name in ("code", "redirect_uri"):
+        field = entry.field(name)
+        if field is None:
+            entry.fields.append(FieldEntry(name=name, required=False))
+        else:
+            field.required = False
+    return device
+

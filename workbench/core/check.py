@@ -31,7 +31,7 @@ from workbench.core.config.model import Blueprint
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import FormSpec, form_spec, step_placeholders
-from workbench.core.redaction import Redactor
+from workbench.core.insecure_urls import cleartext_warnings
 from workbench.core.sesam import ReceivedSecret, received_secrets
 from workbench.core.templates import BASE_URL, fill, placeholders
 from workbench.core.transport import TransportSettings, classify, create_client
@@ -129,9 +129,12 @@ Run = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions], Awaitable
 
 async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
                     options: CheckOptions) -> CheckResult:
-    """Run `run` and collect the events it logged into the result."""
+    """Run `run`, collect the events it logged into the result, and scrub the result: the one
+    place a run's verdict leaves the core (every secret the run learned is masked in it; the
+    TokenSet and the raw events stay whole for reuse and Reveal)."""
     events: list[Event] = []
     unsubscribe = log.subscribe(events.append)
+    log.redactor.add_proxy_credentials(options.settings.proxy)
     try:
         result = await run(blueprint, given, log, options)
     finally:
@@ -141,17 +144,7 @@ async def _recorded(run: Run, blueprint: Blueprint, given: Mapping[str, str], lo
     verdict.warnings += clock_skew.skew_warnings(events)
     if result.token_source in ("fetched", "refreshed"):
         verdict.warnings += clock_skew.token_warnings(result.token, time.time())
-    _redact(verdict, log.redactor)
-    return result
-
-
-def _redact(verdict: Verdict, redactor: Redactor) -> None:
-    """Servers echo secrets in error texts: a verdict never carries one, in any view."""
-    verdict.summary = redactor.text(verdict.summary)
-    verdict.hint = redactor.text(verdict.hint)
-    verdict.warnings = [redactor.text(w) for w in verdict.warnings]
-    if verdict.oauth_error_description:
-        verdict.oauth_error_description = redactor.text(verdict.oauth_error_description)
+    return log.redactor.scrub(result, keep=(TokenSet, Event, ReceivedSecret))
 
 
 @dataclass
@@ -180,7 +173,8 @@ def _prepare(
         log.redactor.add_value(values.get(name))
     waived = _base_url_only(blueprint) if options.base_url else set()
     if options.token is not None or options.fixed_token is not None:
-        waived |= {"code", "refresh_token"}  # a token in hand: what would obtain one is moot
+        # A token in hand: what would obtain one is moot.
+        waived |= {"code", "refresh_token", "redirect_uri"}
     facts = auth_facts(blueprint, values)
     missing = missing_values(spec, values, waived)
     if missing is not None:
@@ -200,6 +194,8 @@ def _prepare(
             auth = FixedAuthorization(options.fixed_token)
         method, endpoint = _vendor_check(vendor, options.endpoint)
         requests = build_requests(blueprint.check_steps, endpoint, base_url, params, method)
+        warnings += cleartext_warnings(blueprint, values, base_url=base_url,
+                                       token_url=context.token_url)
         client = create_client(log, options.settings, auth=auth, headers=headers)
     except InputError as exc:
         return _Prepared(facts, values, problem=config_error(str(exc)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 
-from workbench.core.events import Event, decode_body
+from workbench.core.events import Event
 from workbench.core.redaction import Redactor
 
 # curl sets these from the URL, the body and --compressed; copying them would only conflict.
@@ -21,9 +21,10 @@ def to_curl(event: Event, redactor: Redactor | None) -> str:
     """The request of `event` as a curl command; values redacted unless `redactor` is None."""
     if event.kind == "note" or not event.method:
         raise ValueError("only HTTP events can be copied as curl; this one has no request")
+    shown = event.render(redactor)  # the one way an event leaves: redacted unless revealed
     method = event.method.upper()
-    body = decode_body(event.request_body)
-    url = redactor.url(event.url) if redactor else event.url
+    body: str = shown["request"]["body"]
+    url: str = shown["url"]
     lines = ["curl"]
     if method == "HEAD" and not body:
         lines.append("--head")  # -X HEAD would make curl wait for a body that never comes
@@ -34,20 +35,17 @@ def to_curl(event: Event, redactor: Redactor | None) -> str:
         lines.append("--compressed")
     if _GLOB_CHARACTERS & set(url):
         lines.append("--globoff")  # [redacted] or an IPv6 host is not a curl URL range
-    for name, value in event.request_headers:
+    for name, value in shown["request"]["headers"]:
         if name.lower() in SKIPPED_HEADERS:
             continue
-        shown = redactor.header(name, value) if redactor else value
         # "Name:" tells curl to drop a header; "Name;" sends it with an empty value.
-        lines.append(_option("-H", f"{name}: {shown}" if shown else f"{name};"))
+        lines.append(_option("-H", f"{name}: {value}" if value else f"{name};"))
     if body:
-        content_type = event.header("content-type", response=False)
-        if content_type is None:
+        if event.header("content-type", response=False) is None:
             lines.append(_option("-H", "Content-Type:"))  # else curl adds a form type
-        shown_body = redactor.body(body, content_type or "") if redactor else body
         # --data-binary reads a file when the data starts with "@"; --data-raw never does.
-        flag = "--data-raw" if shown_body.startswith("@") else "--data-binary"
-        lines.append(_option(flag, shown_body))
+        flag = "--data-raw" if body.startswith("@") else "--data-binary"
+        lines.append(_option(flag, body))
     lines.append(shlex.quote(url))
     return SEPARATOR.join(lines)
 

@@ -91,6 +91,23 @@ _HINTS = {
     "proxy": "The proxy refused or failed the request: check the proxy address and its "
     "credentials in Settings or in HTTPS_PROXY / HTTP_PROXY.",
     "protocol": "The URL cannot be requested: check the scheme (http or https) and the host.",
+    "redirect_loop": "The server redirects in a loop: often a login or SSO page that does not "
+    "accept these credentials and sends the request back, a session cookie the server needs, "
+    "or http and https (or two hosts) pointing at each other; open the URL in a browser.",
+    "too_many_redirects": "The server redirected too many times: check base_url (a missing "
+    "path prefix or trailing slash, http vs https) and whether the credentials are refused "
+    "and answered with a redirect to a login page.",
+    "unsafe_redirect": "The server redirected a request carrying credentials in its body to "
+    "another host; it was not sent there. Point token_url or the step at the final address "
+    "(the Location in the log), if you trust it.",
+    "bad_redirect": "The server's redirect Location is not a usable URL: see the Location "
+    "header of the last response in the log; the server or a proxy in front of it is "
+    "misconfigured.",
+    "too_large": "The answer was cut off at the size the workbench reads: a token endpoint "
+    "never sends that much, so token_url (or the login URL) probably points at a file, a "
+    "stream or a web page instead.",
+    "invalid_request": "The request could not be sent as valid HTTP: look for line breaks or "
+    "control characters in the values and default headers.",
 }
 
 

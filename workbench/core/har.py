@@ -3,6 +3,8 @@
 Only HTTP events become entries (notes have no request). Everything is redacted unless the
 redactor is None, which only the GUI's explicit Reveal action passes. Exchanges that never got
 a response (refused, timed out, TLS) keep their request, with status 0 and an `_error` field.
+A body cut at the event cap has `_truncated: true` and a comment; `bodySize` and `content.size`
+stay the real sizes when they are known.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from workbench.core.events import Event, decode_body
+from workbench.core.events import Event
 from workbench.core.redaction import Redactor
 
 HAR_VERSION = "1.2"
@@ -62,32 +64,34 @@ def iso_time(epoch: float) -> str:
 
 
 def _entry(event: Event, redactor: Redactor | None) -> dict[str, Any]:
+    shown = event.render(redactor)  # the one way an event leaves: redacted unless revealed
     elapsed = max(0.0, round(event.duration_ms or 0.0, 3))
     entry: dict[str, Any] = {
         "startedDateTime": iso_time(event.time),
         "time": elapsed,
-        "request": _request(event, redactor),
-        "response": _response(event, redactor),
+        "request": _request(event, shown),
+        "response": _response(event, shown, redactor),
         "cache": {},
         "timings": {"send": 0, "wait": elapsed, "receive": 0},
     }
     if event.message:
-        entry["comment"] = _text(event.message, redactor)
+        entry["comment"] = shown["message"]
     if event.status is None:
-        entry["_error"] = _text(event.error, redactor) or "no response"
-    entry["_workbench"] = {"kind": event.kind, "flow": event.flow, "step": event.step}
+        entry["_error"] = shown["error"] or "no response"
+    entry["_workbench"] = {"kind": event.kind, "flow": event.flow, "step": event.step,
+                           "redirect": event.redirect}
     return entry
 
 
-def _request(event: Event, redactor: Redactor | None) -> dict[str, Any]:
-    url = redactor.url(event.url) if redactor else event.url
+def _request(event: Event, shown: dict[str, Any]) -> dict[str, Any]:
+    url = shown["url"]
     content_type = event.header("content-type", response=False) or ""
     request: dict[str, Any] = {
         "method": event.method,
         "url": url,
         "httpVersion": HTTP_VERSION,
         "cookies": [],
-        "headers": _headers(event.request_headers, redactor),
+        "headers": _headers(shown["request"]["headers"]),
         "queryString": [
             {"name": k, "value": v}
             for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)
@@ -96,55 +100,58 @@ def _request(event: Event, redactor: Redactor | None) -> dict[str, Any]:
         "bodySize": _body_size(event, response=False),
     }
     if event.request_body:
-        text = decode_body(event.request_body)
-        request["postData"] = {
-            "mimeType": content_type,
-            "text": redactor.body(text, content_type) if redactor else text,
-        }
+        request["postData"] = {"mimeType": content_type, "text": shown["request"]["body"]}
+        if event.request_truncated:
+            request["postData"]["comment"] = _truncation(event.request_body, event.request_size)
+            request["_truncated"] = True
     return request
 
 
-def _response(event: Event, redactor: Redactor | None) -> dict[str, Any]:
-    if event.status is None:
+def _response(event: Event, shown: dict[str, Any], redactor: Redactor | None) -> dict[str, Any]:
+    response = shown["response"]
+    if response is None:
         return {
             "status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
             "content": {"size": 0, "mimeType": ""}, "redirectURL": "",
             "headersSize": -1, "bodySize": -1,
         }
-    location = event.header("location") or ""
-    return {
+    location = next((v for k, v in response["headers"] if k.lower() == "location"), "")
+    har_response: dict[str, Any] = {
         "status": event.status,
         "statusText": event.reason,
         "httpVersion": HTTP_VERSION,
         "cookies": [],
-        "headers": _headers(event.response_headers, redactor),
-        "content": _content(event, redactor),
-        "redirectURL": redactor.url(location) if redactor and location else location,
+        "headers": _headers(response["headers"]),
+        "content": _content(event, response["body"], redactor),
+        "redirectURL": location,
         "headersSize": -1,
         "bodySize": _body_size(event, response=True),
     }
+    if event.response_truncated:
+        har_response["_truncated"] = True
+    return har_response
 
 
-def _content(event: Event, redactor: Redactor | None) -> dict[str, Any]:
+def _content(event: Event, shown_body: str, redactor: Redactor | None) -> dict[str, Any]:
     body = event.response_body
     mime = event.header("content-type") or ""
-    content: dict[str, Any] = {"size": len(body), "mimeType": mime}
+    content: dict[str, Any] = {"size": event.response_size or len(body), "mimeType": mime}
+    if event.response_truncated:
+        content["comment"] = _truncation(body, event.response_size)
     if not body:
         return content
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        if redactor is None:  # revealed: keep binary bodies exact
+    if redactor is None:  # revealed: keep binary bodies exact
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
             content.update(text=base64.b64encode(body).decode("ascii"), encoding="base64")
             return content
-        text = decode_body(body)
-    content["text"] = redactor.body(text, mime) if redactor else text
+    content["text"] = shown_body
     return content
 
 
-def _headers(headers: list[tuple[str, str]], redactor: Redactor | None) -> list[dict[str, str]]:
-    shown = redactor.headers(headers) if redactor else headers
-    return [{"name": name, "value": value} for name, value in shown]
+def _headers(headers: list[list[str]]) -> list[dict[str, str]]:
+    return [{"name": name, "value": value} for name, value in headers]
 
 
 def _body_size(event: Event, *, response: bool) -> int:
@@ -154,8 +161,13 @@ def _body_size(event: Event, *, response: bool) -> int:
         return int(length)
     if response and event.header("content-encoding"):
         return -1  # only the decoded body was kept; its compressed size is unknown
-    return len(event.response_body if response else event.request_body)
+    size = event.response_size if response else event.request_size
+    if size is not None:
+        return size
+    truncated = event.response_truncated if response else event.request_truncated
+    return -1 if truncated else len(event.response_body if response else event.request_body)
 
 
-def _text(text: str, redactor: Redactor | None) -> str:
-    return redactor.text(text) if redactor else text
+def _truncation(body: bytes, size: int | None) -> str:
+    whole = f"{size:,} bytes" if size is not None else "an unknown size (the rest was not read)"
+    return f"truncated: the first {len(body):,} bytes of {whole} were kept"

@@ -1,20 +1,31 @@
-"""The system-browser redirect (RFC 8252 §7.3): a one-shot listener on 127.0.0.1 that takes
-exactly one redirect, answers the browser in plain words, and stops."""
+"""The system-browser redirect (RFC 8252 §7.3): a listener on 127.0.0.1 that waits for the one
+redirect answering this login and tells the browser the truth about what the app does with it.
+
+Stray requests (favicon, scanners, HEAD, other paths) get a 404 and change nothing. A redirect
+that is not this login's answer (wrong, missing or duplicated state) is refused on the page and
+does not end the wait, so a stale tab or a forged link cannot take the genuine answer's place.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from html import escape
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from workbench.core.auth.authorization import AuthorizationError, UnrelatedRedirect
 from workbench.core.errors import InputError
 
 HOST = "127.0.0.1"  # never 0.0.0.0, and not "localhost" (which may resolve elsewhere)
+# Reads a redirect URL: the code, or AuthorizationError (UnrelatedRedirect: keep waiting).
+Judge = Callable[[str], str]
 _PAGE = """<!doctype html><meta charset="utf-8"><title>Connection Workbench</title>
 <body style="font-family: sans-serif; margin: 3em">
-<h2>{title}</h2><p>{text}</p><p>You can close this tab and go back to Connection Workbench.</p>
+<h2>{title}</h2><p>{text}</p><p>{after}</p>
 """
+_CLOSE = "You can close this tab and go back to Connection Workbench."
 
 
 def loopback_port_and_path(redirect_uri: str) -> tuple[int, str]:
@@ -28,12 +39,14 @@ def loopback_port_and_path(redirect_uri: str) -> tuple[int, str]:
 
 
 class LoopbackRedirect:
-    """Listen for one redirect; `redirect_uri` is the exact URI to put in the request."""
+    """Listen for this login's redirect; `redirect_uri` is the exact URI to put in the request.
+    Without `expect`, the first GET to the path is taken as it is."""
 
     def __init__(self, path: str = "/callback") -> None:
         self._path = path
         self._runner: web.AppRunner | None = None
         self._received: asyncio.Future[str] | None = None
+        self._judge: Judge | None = None
         self.redirect_uri = ""
 
     async def start(self, port: int = 0) -> LoopbackRedirect:
@@ -52,8 +65,12 @@ class LoopbackRedirect:
         self.redirect_uri = f"http://{HOST}:{bound}{self._path}"
         return self
 
+    def expect(self, judge: Judge) -> None:
+        """How to tell this login's answer from any other redirect (before the browser opens)."""
+        self._judge = judge
+
     async def wait(self, timeout: float) -> str:
-        """The full redirect URL the browser was sent to; TimeoutError if none came."""
+        """The full URL of this login's redirect; TimeoutError if none came."""
         assert self._received is not None, "start() first"
         return await asyncio.wait_for(asyncio.shield(self._received), timeout)
 
@@ -73,15 +90,37 @@ class LoopbackRedirect:
             return web.Response(status=404, text="Not the redirect this app is waiting for.")
         assert self._received is not None
         if self._received.done():
-            return _page(410, "Already received",
-                         "This app already took one redirect; start a new authorization.")
-        self._received.set_result(f"{self.redirect_uri}?{request.query_string}")
-        if "error" in request.query:
-            return _page(200, "Authorization was not granted",
-                         "The provider answered with an error; the app explains it.")
-        return _page(200, "Authorization received", "The app is exchanging the code now.")
+            return _page(410, "Already answered",
+                         "Connection Workbench already took the answer to this login, and a "
+                         "code works only once, so this request was not used. To log in "
+                         "again, start a new authorization in the app.")
+        # The query as sent: decoded, an escaped "&" in a value would split it.
+        url = f"{self.redirect_uri}?{request.rel_url.raw_query_string}"
+        try:
+            if self._judge is not None:
+                self._judge(url)
+        except UnrelatedRedirect as refused:
+            return _page(400, "Not the answer to this login",
+                         f"{refused} Nothing was exchanged.",
+                         "Connection Workbench keeps waiting for the answer to the login it "
+                         "started: finish that login, or start a new one in the app.")
+        except AuthorizationError as failed:
+            self._received.set_result(url)
+            ours = failed.error in _REFUSALS
+            return _page(400 if ours else 200,
+                         "Refused" if ours else "Authorization was not granted",
+                         f"{failed} The app shows this and exchanges nothing.")
+        self._received.set_result(url)
+        return _page(200, "Authorization received",
+                     "Connection Workbench took this answer and is exchanging the code for "
+                     "tokens now; the result appears in the app.")
 
 
-def _page(status: int, title: str, text: str) -> web.Response:
-    return web.Response(status=status, text=_PAGE.format(title=title, text=text),
-                        content_type="text/html")
+# Our own refusals, as opposed to the provider's errors.
+_REFUSALS = frozenset({"duplicate_parameter", "issuer_mismatch", "issuer_missing", "no_code"})
+
+
+def _page(status: int, title: str, text: str, after: str = _CLOSE) -> web.Response:
+    """A page in plain words; every text is escaped (it may quote the provider)."""
+    return web.Response(status=status, content_type="text/html", text=_PAGE.format(
+        title=escape(title), text=escape(text), after=escape(after)))

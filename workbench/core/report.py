@@ -1,4 +1,8 @@
-"""A check's result as text for a terminal or as JSON for scripts; always redacted."""
+"""A check's result as text for a terminal; redacted (the JSON object is json_report's).
+
+The verdict arrives scrubbed by the run (check._recorded) and events leave only through
+`Event.render`, so nothing here masks anything itself; the CLI's streams are the backstop.
+"""
 
 from __future__ import annotations
 
@@ -11,37 +15,22 @@ from workbench.core.redaction import Redactor
 BODY_PREVIEW = 2000
 
 
-def check_json(result: CheckResult, redactor: Redactor, **extra: Any) -> dict[str, Any]:
-    """The JSON object `workbench check --json` prints."""
-    verdict = result.verdict
-    data = verdict.to_dict()
-    data["summary"] = redactor.text(verdict.summary)
-    data["hint"] = redactor.text(verdict.hint)
-    data["warnings"] = [redactor.text(w) for w in verdict.warnings]
-    data["token"] = result.token_summary()  # with source (fetched/refreshed/reused), obtained_at
-    data["steps"] = [event.render(redactor) for event in result.events]
-    if result.received:
-        data["system_receives"] = [secret.to_dict() for secret in result.received]
-    data.update(extra)
-    return data
-
-
 def check_text(result: CheckResult, redactor: Redactor, *, verbose: bool = False) -> str:
     """The human report: the redacted timeline, the verdict and the hint."""
-    lines = [timeline_line(n, e, redactor) for n, e in enumerate(result.events, 1)]
-    if verbose:
-        lines = []
-        for number, event in enumerate(result.events, 1):
-            lines.append(timeline_line(number, event, redactor))
-            lines += _details(event, redactor)
+    lines = []
+    for number, event in enumerate(result.events, 1):
+        shown = event.render(redactor)
+        lines.append(timeline_line(number, event, redactor, shown))
+        if verbose:
+            lines += _details(shown)
     verdict = result.verdict
-    lines += [f"warning: {redactor.text(w)}" for w in verdict.warnings]
+    lines += [f"warning: {w}" for w in verdict.warnings]
     mark = "PASS" if verdict.ok else "FAIL"
-    lines.append(f"{mark} {verdict.outcome}: {redactor.text(verdict.summary)}")
+    lines.append(f"{mark} {verdict.outcome}: {verdict.summary}")
     if verdict.hint:
-        lines.append(f"hint: {redactor.text(verdict.hint)}")
+        lines.append(f"hint: {verdict.hint}")
     if verdict.negative_control and verdict.negative_control.conclusion == "proven":
-        lines.append(redactor.text(verdict.negative_control.summary))
+        lines.append(verdict.negative_control.summary)
     if result.token:
         summary = result.token.summary()
         left = summary["expires_in"]
@@ -68,22 +57,21 @@ def received_text(result: CheckResult) -> list[str]:
     return lines
 
 
-def timeline_line(number: int, event: Event, redactor: Redactor) -> str:
+def timeline_line(number: int, event: Event, redactor: Redactor,
+                  shown: dict[str, Any] | None = None) -> str:
+    """One numbered line of the timeline, from the event's redacted rendering."""
+    shown = shown or event.render(redactor)
     label = f"{event.step or event.kind}"
     if event.kind == "note":
-        return f"{number:>3}. {label}: {redactor.text(event.message)}"
-    outcome = (
-        f"{event.status} {event.reason}".strip() if event.status is not None else event.error
-    )
+        return f"{number:>3}. {label}: {shown['message']}"
+    response = shown["response"]
+    outcome = (f"{response['status']} {response['reason']}".strip() if response is not None
+               else shown["error"])
     took = f"{event.duration_ms:.0f} ms" if event.duration_ms is not None else ""
-    return (
-        f"{number:>3}. [{label}] {event.method} {redactor.url(event.url)} -> "
-        f"{redactor.text(outcome)} {took}".rstrip()
-    )
+    return f"{number:>3}. [{label}] {event.method} {shown['url']} -> {outcome} {took}".rstrip()
 
 
-def _details(event: Event, redactor: Redactor) -> list[str]:
-    shown = event.render(redactor)
+def _details(shown: dict[str, Any]) -> list[str]:
     lines = [f"       > {k}: {v}" for k, v in shown["request"]["headers"]]
     if shown["request"]["body"]:
         lines.append(f"       > {_preview(shown['request']['body'])}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ssl
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,21 @@ import httpx
 import truststore
 
 from workbench import __version__
+from workbench.core.bodies import (
+    CappedResponse,
+    Captured,
+    RecordedUpload,
+    RequestBody,
+    ResponseTooLarge,
+    read_capped,
+    request_body,
+)
 from workbench.core.errors import InputError, NetworkError
-from workbench.core.events import Event, EventKind, EventLog
+from workbench.core.events import MAX_BODY_BYTES, Event, EventKind, EventLog, size_text
+from workbench.core.header_values import check_headers
 from workbench.core.network_settings import TransportSettings
+from workbench.core.proxies import learn_proxy_credentials, proxy_for
+from workbench.core.redirects import HOP, Hop, RedirectError, RedirectingClient
 
 TAG = "workbench"  # request extension naming the flow and step an exchange belongs to
 
@@ -51,21 +62,30 @@ def ssl_context(settings: TransportSettings) -> ssl.SSLContext:
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
-    """Sends through a direct or proxied transport and records each exchange as an event."""
+    """Sends through a direct or proxied transport and records each exchange as an event.
+
+    Bodies are read up to MAX_BODY_BYTES and no further (`bodies.py`); redirect hops are
+    labelled, and stopped here when `redirects.py` found them unsafe or looping.
+    """
 
     def __init__(self, settings: TransportSettings, log: EventLog) -> None:
         self._settings = settings
         self._log = log
         self._context = ssl_context(settings)
         self._transports: dict[str | None, httpx.AsyncHTTPTransport] = {}
+        learn_proxy_credentials(settings, log.redactor)
 
     def _transport_for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        proxy = _proxy_for(url, self._settings)
+        proxy = proxy_for(url, self._settings)
         if proxy not in self._transports:
             self._transports[proxy] = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy)
+            if proxy:
+                self._log.note(f"Requests to {url.host} go through the proxy "
+                               f"{self._log.redactor.url(proxy)}.")
         return self._transports[proxy]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        check_headers(request.headers)
         label = request.extensions.get(TAG) or {}
         event = Event(
             kind=label.get("kind", "request"),
@@ -74,36 +94,110 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             method=request.method,
             url=str(request.url),
             request_headers=_raw_headers(request.headers),
-            request_body=request.content if isinstance(request.stream, httpx.ByteStream) else b"",
         )
+        hop: Hop | None = request.extensions.get(HOP)
+        if hop is not None:
+            self._announce(hop, event, request)
+        upload = _record_upload(request, event)
         started = time.perf_counter()
+        captured = Captured(MAX_BODY_BYTES)
+        response: httpx.Response | None = None
         try:
             response = await self._transport_for(request.url).handle_async_request(request)
-            raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            _record_head(event, response)
+            await read_capped(response, captured)
         except httpx.TransportError as exc:
-            event.duration_ms = (time.perf_counter() - started) * 1000
-            event.error = str(classify(exc, str(request.url)))
-            self._log.append(event)
+            self._fail(event, exc, started, captured if response else None, upload)
             raise
-        await response.aclose()
+        finally:
+            if response is not None:
+                await response.aclose()
+            if upload is not None:
+                request.stream = upload.inner
+        assert response is not None
+        self._finish(event, started, captured, upload)
+        if captured.truncated and event.kind == "token":
+            raise ResponseTooLarge(
+                f"the answer is larger than {size_text(MAX_BODY_BYTES)}, far more than a "
+                "token response; only that much was read", request=request)
+        return _replay(response, captured, request)
+
+    def _announce(self, hop: Hop, event: Event, request: httpx.Request) -> None:
+        """Label a redirect hop; note what was left behind; refuse a hop that must not go."""
+        step = event.step
+        event.redirect = hop.number
+        event.step = f"{step} (redirect {hop.number})" if step else f"redirect {hop.number}"
+        event.message = (f"Redirect {hop.number} of {step!r} ({hop.status} from "
+                         f"{self._log.redactor.url(hop.source)})")
+        if hop.dropped:
+            self._log.note(
+                f"Redirect to another origin ({hop.origin}): not sending "
+                f"{_listed(hop.dropped)} there; credentials go only to the origin they were "
+                "given for, as browsers and curl do.", flow=event.flow, step=step)
+        if hop.problem is not None:
+            kind, message = hop.problem
+            self._log.note(f"Stopped following redirects: {message}.", flow=event.flow,
+                           step=step)
+            raise RedirectError(kind, message, request=request)
+
+    def _finish(self, event: Event, started: float, captured: Captured,
+                upload: RecordedUpload | None) -> None:
         event.duration_ms = (time.perf_counter() - started) * 1000
-        replay = httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            content=raw,
-            extensions=response.extensions,
-            request=request,
-        )
-        event.status = response.status_code
-        event.reason = replay.reason_phrase
-        event.response_headers = _raw_headers(response.headers)
-        event.response_body = _decoded(replay, raw)
+        event.response_body = captured.body
+        event.response_truncated = captured.truncated
+        event.response_size = captured.size
+        if upload is not None:
+            _set_request_body(event, upload.recorded())
         self._log.append(event)
-        return replay
+
+    def _fail(self, event: Event, exc: httpx.TransportError, started: float,
+              captured: Captured | None, upload: RecordedUpload | None) -> None:
+        """Record an exchange that broke: before any answer, or mid-body (what came is kept)."""
+        if captured is not None:
+            captured.pending = True  # the body ended early: whatever came is a part
+        event.error = self._log.redactor.text(str(classify(exc, str(event.url))))
+        self._finish(event, started, captured or Captured(MAX_BODY_BYTES), upload)
 
     async def aclose(self) -> None:
         for transport in self._transports.values():
             await transport.aclose()
+
+
+def _record_upload(request: httpx.Request, event: Event) -> RecordedUpload | None:
+    """Record a body already in memory now; wrap a streamed one to record it while sent."""
+    known = request_body(request, MAX_BODY_BYTES)
+    if known is not None:
+        _set_request_body(event, known)
+        return None
+    upload = RecordedUpload(request.stream, MAX_BODY_BYTES)  # type: ignore[arg-type]
+    request.stream = upload
+    return upload
+
+
+def _set_request_body(event: Event, body: RequestBody) -> None:
+    event.request_body, event.request_truncated = body.body, body.truncated
+    event.request_size = body.size
+
+
+def _record_head(event: Event, response: httpx.Response) -> None:
+    event.status = response.status_code
+    event.reason = response.reason_phrase
+    event.response_headers = _raw_headers(response.headers)
+
+
+def _replay(response: httpx.Response, captured: Captured,
+            request: httpx.Request) -> CappedResponse:
+    """The response callers get: the kept body, already decoded (so no Content-Encoding)."""
+    headers = [(k, v) for k, v in response.headers.raw
+               if k.lower() not in (b"content-encoding", b"content-length")]
+    replay = CappedResponse(response.status_code, headers=headers, content=captured.body,
+                            extensions=response.extensions, request=request)
+    replay.truncated, replay.size = captured.truncated, captured.size
+    return replay
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def create_client(
@@ -113,11 +207,13 @@ def create_client(
     auth: httpx.Auth | None = None,
     headers: dict[str, str] | None = None,
 ) -> httpx.AsyncClient:
-    """The app's HTTP client: recorded, with explicit timeouts, proxy and TLS settings."""
+    """The app's HTTP client: recorded, with explicit timeouts, proxy and TLS settings, and
+    redirects that keep credentials to their origin."""
     settings = settings or TransportSettings()
     base_headers = {"User-Agent": f"ConnectionWorkbench/{__version__}"}
     base_headers.update(headers or {})
-    return httpx.AsyncClient(
+    return RedirectingClient(
+        redactor=log.redactor,
         transport=RecordingTransport(settings, log),
         auth=auth,
         headers=base_headers,
@@ -127,32 +223,9 @@ def create_client(
     )
 
 
-def _proxy_for(url: httpx.URL, settings: TransportSettings) -> str | None:
-    host = url.host
-    if host in ("127.0.0.1", "::1", "localhost"):
-        return None  # loopback never goes through a proxy (sandbox, receivers, tests)
-    if settings.proxy:
-        return settings.proxy
-    if not settings.use_env_proxy:
-        return None
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
-    if proxy and urllib.request.proxy_bypass(host):
-        return None
-    return proxy
-
-
 def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
     """Headers as they went over the wire, original case kept."""
     return [(k.decode(headers.encoding), v.decode(headers.encoding)) for k, v in headers.raw]
-
-
-def _decoded(response: httpx.Response, raw: bytes) -> bytes:
-    """The body after content decoding (gzip, …); the raw bytes when that fails."""
-    try:
-        return response.read()
-    except httpx.DecodingError:
-        return raw
 
 
 # -- classifying failures that never produced a response ----------------------------------
@@ -161,6 +234,17 @@ def classify(exc: httpx.TransportError, url: str = "") -> NetworkError:
     """Say in plain words why a request got no response: refused, dns, timeout, tls, …"""
     chain = _causes(exc)
     text = " ".join(str(e) for e in chain)
+    if isinstance(exc, RedirectError):
+        return NetworkError(exc.kind, str(exc), url)
+    if isinstance(exc, ResponseTooLarge):
+        return NetworkError("too_large", str(exc), url)
+    if isinstance(exc, httpx.LocalProtocolError):
+        # h11's message quotes the offending header value: it may be a secret, so not shown.
+        return NetworkError("invalid_request", "the request is not valid HTTP and was not sent",
+                            url)
+    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc).lower():
+        return NetworkError("bad_redirect", "the server redirected to a Location that is not "
+                            "a valid URL", url)
     if isinstance(exc, httpx.ProxyError):
         return NetworkError("proxy", f"proxy error: {exc}", url)
     if isinstance(exc, httpx.TimeoutException):

@@ -40,6 +40,7 @@ Outcome = Literal[
     "config_error",
     "cancelled",
     "unproven",  # it passed, and passed with a wrong secret too: the pass proves nothing
+    "suspended", "unexpected_answer",  # platform accounts: a 412, an answer that is not JSON
 ]
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QTimer, QUrl, Signal, SignalInstance
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, SignalInstance
 from PySide6.QtNetwork import QNetworkCookie, QNetworkProxy
 from PySide6.QtWebEngineCore import (
     QWebEngineCertificateError,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.auth.authorization import AuthorizationError, UnrelatedRedirect
 from workbench.core.errors import InputError
 from workbench.core.events import EventLog
 from workbench.core.network_settings import TransportSettings
@@ -105,6 +107,13 @@ class BrowserDialog(QDialog):
         self.refusal.setObjectName("browserRefusal")
         self.refusal.setWordWrap(True)
         self.refusal.hide()
+        self.notice = QLabel()
+        self.notice.setObjectName("browserNotice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self._judge: Callable[[str], str] | None = None
+        self._back_from_ignored = False  # leave the blank page a blocked redirect leaves
         self.use_system = QPushButton("Use the system browser")
         self.use_system.hide()
         self.use_system.clicked.connect(self._on_use_system_clicked)
@@ -122,6 +131,7 @@ class BrowserDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(refusal)
+        layout.addWidget(self.notice)
         layout.addWidget(self.view, 1)
 
         self._settings = settings
@@ -132,6 +142,10 @@ class BrowserDialog(QDialog):
         self.rejected.connect(self._on_rejected)
 
     # -- RedirectCatcher ------------------------------------------------------------------------
+
+    def expect(self, judge: Callable[[str], str]) -> None:
+        """How to tell this login's answer from other redirects (the core's read_redirect)."""
+        self._judge = judge
 
     async def wait(self, timeout: float) -> str:
         """The redirect URL; CancelledError if the user closed the window."""
@@ -220,6 +234,11 @@ class BrowserDialog(QDialog):
 
     def _on_view_load_finished(self, ok: bool) -> None:
         url = self.view.url().toString()
+        if self._back_from_ignored and _origin_and_path(url) == _origin_and_path(
+                self.redirect_uri):
+            self._back_from_ignored = False
+            QTimer.singleShot(0, self.view.history().back)
+            return
         self.page.runJavaScript("document.body ? document.body.innerText : ''", 0,
                                 lambda text: self._check_refusal(url, str(text or "")))
 
@@ -241,8 +260,20 @@ class BrowserDialog(QDialog):
     def _on_redirect_caught(self, url: str) -> None:
         self._log.note(f"Browser redirect caught: {self._log.redactor.url(url)}",
                        flow="authorize", step="redirect")
-        if not self._future.done():
-            self._future.set_result(url)
+        if self._future.done():
+            return
+        try:
+            if self._judge is not None:
+                self._judge(url)
+        except UnrelatedRedirect as ignored:  # a stale or forged one: the login goes on
+            self.notice.setText(f"Ignored: {ignored} Still waiting: finish the login here.")
+            self.notice.setStyleSheet(f"color: {accent('warn')};")
+            self.notice.show()
+            self._back_from_ignored = True
+            return
+        except AuthorizationError:
+            pass  # this login's answer, refused: the app reports why
+        self._future.set_result(url)
         self.accept()
 
     def _on_rejected(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from workbench.core.library import LibraryEntry
 from workbench.core.platforms.account import DeckAccount
 from workbench.core.platforms.api import PlatformError
+from workbench.core.platforms.claims import token_words, webhook_words
 from workbench.core.platforms.deck import (
     DeckClient,
     JobOutcome,
@@ -170,11 +171,13 @@ class DeckPanel(QWidget):
         outcome = await self._submit(keys, "EnsureConnection", job_input(values))
         if outcome is None:
             return
+        kept = ""
         if outcome.kind == "connected":
             self.form.set_value("access_token", outcome.access_token)
             await self.saved.save_secret("access_token", outcome.access_token)
+            kept = token_words(self._pane.values.secrets, in_app=True)
             self._set_connected(True)
-        self._show(outcome, "EnsureConnection")
+        self._show(outcome, "EnsureConnection", kept)
 
     async def _submit(self, keys: Mapping[str, str], code: str, given: Mapping[str, Any],
                       simulate: str = "") -> JobOutcome | None:
@@ -198,21 +201,10 @@ class DeckPanel(QWidget):
             self._pane.banner.show_busy("Answer sent; waiting for the webhook…")
         return answer
 
-    def _show(self, outcome: JobOutcome, code: str) -> None:
-        delivery = outcome.delivery
-        check = "" if delivery is None else (
-            f"Webhook {delivery.verification.status} ({delivery.verification.scheme})"
-            + (", a duplicate delivery" if delivery.duplicate else "") + ".")
-        summary = {
-            "connected": "Connected: the access token is saved in the keychain for later jobs.",
-            "completed": f"{code} completed.",
-            "failed": f"{code} failed: {outcome.error_code or outcome.payload.get('status')}.",
-            "mfa": "Stopped at the security question (no answer given).",
-            "mfa_invalid": "The answer to the security question was wrong.",
-            "no_webhook": f"No webhook arrived; the job's status is "
-                          f"{outcome.payload.get('status')!r}.",
-        }[outcome.kind]
-        self._pane.banner.show_result(outcome.ok, summary, outcome.hint, check)
+    def _show(self, outcome: JobOutcome, code: str, kept: str = "") -> None:
+        summary = " ".join(filter(None, (outcome.summary(code), kept)))
+        self._pane.banner.show_result(outcome.ok, summary, outcome.hint,
+                                      webhook_words(outcome.delivery, outcome.via))
 
     # -- other jobs -------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import time
+from html import escape
+from urllib.parse import urlsplit
 
 import segno
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -75,9 +77,8 @@ class DeviceDialog(QDialog):
         """Present the code and the link (as text and as a QR code) and start the countdown."""
         link = device.verification_uri_complete or device.verification_uri
         self.code.setText(device.user_code)
-        self.where.setText(f'Open <a href="{device.verification_uri}">'
-                           f"{device.verification_uri}</a> on any device, or scan the code "
-                           "to open the link with the code filled in.")
+        self.where.setText(f"Open {_link(device.verification_uri)} on any device, or scan the "
+                           "code to open the link with the code filled in.")
         self.qr.setPixmap(_qr_pixmap(link))
         self.qr.setToolTip(link)
         self._expires_at = device.expires_at
@@ -93,6 +94,15 @@ class DeviceDialog(QDialog):
             return
         self.status.setText(f"Waiting for the confirmation… (the code expires in "
                             f"{left // 60}:{left % 60:02d})")
+
+
+def _link(uri: str) -> str:
+    """The provider's URI as rich text that shows it as written: escaped, and a link only to a
+    web page (it is the provider's text, not ours)."""
+    shown = escape(uri)
+    if urlsplit(uri).scheme.lower() not in ("http", "https"):
+        return shown
+    return f'<a href="{escape(uri, quote=True)}">{shown}</a>'
 
 
 def _qr_pixmap(text: str) -> QPixmap:

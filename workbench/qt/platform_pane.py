@@ -31,9 +31,9 @@ from workbench.qt.aio import spawn
 from workbench.qt.connector_values import ConnectorValues
 from workbench.qt.deck_panel import DeckPanel
 from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.redacting_banner import RedactingBanner
 from workbench.qt.saved_form import SavedForm
 from workbench.qt.stackone_panel import StackOnePanel
-from workbench.qt.verdict_banner import VerdictBanner
 
 SAVE_DELAY_MS = 800
 
@@ -110,7 +110,7 @@ class PlatformPane(QWidget):
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        self.banner = VerdictBanner()
+        self.banner = RedactingBanner(log.redactor)  # panels show platform text raw
         self.deck = DeckPanel(self)
         self.stackone = StackOnePanel(self)
 

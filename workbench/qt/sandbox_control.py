@@ -42,16 +42,17 @@ class SandboxControl(QObject):
     async def start(self) -> None:
         if self._server is not None:
             return
-        from workbench.sandbox.server import start_sandbox  # aiohttp: only when it is wanted
+        from workbench.sandbox.server import start_failure, start_sandbox  # aiohttp: when wanted
 
         try:
             self._server = await start_sandbox(credentials.DEFAULT_HOST, self._port)
         except OSError as exc:
+            reason = start_failure(exc, credentials.DEFAULT_HOST, self._port)
             if exc.errno == errno.EADDRINUSE:
-                self.sig_state_changed.emit(False, f"Sandbox: port {self._port} is in use "
-                                            "(a `workbench sandbox` may be running already)")
-            else:
-                self.sig_state_changed.emit(False, f"Sandbox did not start: {exc.strerror}")
+                reason = (f"{reason}; a `workbench sandbox` there serves the Sandbox connectors "
+                          f"as well, or run one on another port (workbench sandbox --port "
+                          f"{self._port + 1}) and set sandbox_url to it")
+            self.sig_state_changed.emit(False, f"Sandbox off: {reason or exc.strerror}")
             return
         self.sig_state_changed.emit(True, f"Sandbox: {self._server.url}")
 

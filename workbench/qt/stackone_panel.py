@@ -3,10 +3,11 @@ wait for `account.created` (or the account list), and the account's verification
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from workbench.core.library import LibraryEntry
 from workbench.core.platforms.account import StackOneAccount
+from workbench.core.platforms.claims import webhook_words
 from workbench.core.platforms.keys import platform_client
 from workbench.core.platforms.stackone import (
+    LINK_EXPIRED_HINT,
     ConnectSession,
     FieldError,
     LinkResult,
@@ -134,9 +137,8 @@ class StackOnePanel(QWidget):
                     client, pane.receiver, body, float(body.get("expires_in", 1800)),
                     self._on_session, unified_path=account.unified_check,
                     register_webhook=target + "/stackone" if account.register_webhook else "")
-            except TimeoutError as exc:
-                pane.banner.show_result(False, str(exc).capitalize() + ".",
-                                        "The link has expired: create a new one.")
+            except TimeoutError as exc:  # the wait lasts as long as the link works
+                pane.banner.show_result(False, str(exc).capitalize() + ".", LINK_EXPIRED_HINT)
                 return
         self._show(result, account.unified_check)
 
@@ -147,20 +149,20 @@ class StackOnePanel(QWidget):
                                     "account.created (and polling the account list)…")
 
     def _show(self, result: LinkResult, unified: str) -> None:
-        linked, account, error = result.linked, result.account or {}, result.error
+        linked, account = result.linked, result.account or {}
+        check = ""
         if linked is not None:
-            via = "the account.created webhook" if linked.via == "webhook" else "polling"
-            check = linked.delivery.verification if linked.delivery else None
-            signed = f" ({check.status}, {check.scheme})" if check else ""
+            event = linked.delivery.json().get("event") if linked.delivery else ""
+            via = f"the {event} webhook" if linked.via == "webhook" else "polling"
+            verified = linked.delivery.verification if linked.delivery else None
+            signed = f" ({verified.status}, {verified.scheme})" if verified else ""
             self.account.setText(
-                f"Account <b>{linked.account_id}</b> via {via}{signed}: provider "
-                f"{account.get('provider', '?')}, status {account.get('status', '?')}.")
-            self._pane.scroll_area.ensureWidgetVisible(self.account)
-        if error is not None:
-            self._pane.banner.show_result(False, str(error), error.hint)
-            return
-        rows = result.unified.get("data") if isinstance(result.unified, dict) else None
-        count = f" ({len(rows)} records)" if isinstance(rows, list) else ""
-        self._pane.banner.show_result(True, f"Account linked and verified: {unified} "
-                                      f"answered{count}.")
+                f"Account <b>{html.escape(linked.account_id)}</b> via {via}{signed}: provider "
+                f"{html.escape(str(account.get('provider', '?')))}, status "
+                f"{html.escape(str(account.get('status', '?')))}.")
+            check = webhook_words(linked.delivery, linked.via)
+        self._pane.banner.show_result(result.ok, result.summary(unified), result.hint, check)
+        if linked is not None:  # once the banner's new height has shrunk the view
+            QTimer.singleShot(0, lambda: self._pane.scroll_area.ensureWidgetVisible(
+                self.account))
 

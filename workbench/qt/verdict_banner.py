@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from workbench.core.verdict import Verdict
 from workbench.qt.theme import accent
 
+MAX_PART = 600  # characters of each banner part
 Kind = Literal["ok", "fail", "warn", "info", "busy"]
 
 # Per kind: the badge glyph, the words a screen reader says for it, foreground and background.
@@ -155,6 +156,8 @@ class VerdictBanner(QFrame):
         self._badge.set_kind(kind)
         self._badge.setVisible(kind != "busy")
         self._busy.setVisible(kind == "busy")
+        summary, details, hint, token, warnings = (
+            _capped(part) for part in (summary, details, hint, token, warnings))
         for label, value in ((self._summary, summary), (self._details, details),
                              (self._hint, hint), (self._token, token),
                              (self._warnings, warnings)):
@@ -164,6 +167,13 @@ class VerdictBanner(QFrame):
             part for part in (f"{spoken}: {summary}", details, hint, token, warnings) if part))
         self.update()
         self.show()
+
+
+def _capped(part: str) -> str:
+    """A server's message may be a whole page: the banner shows its start, the log all of it."""
+    if len(part) <= MAX_PART:
+        return part
+    return f"{part[:MAX_PART]}… ({len(part) - MAX_PART} more characters in the log)"
 
 
 class _Badge(QLabel):

@@ -1,26 +1,34 @@
 """A local stand-in for Deck's v1 jobs API (platforms.md §1): jobs answer by signed webhook.
 
 EnsureConnection outcomes follow the credentials: password `wrong` → InvalidCredentials,
-username `mfa` → MfaRequired (answer with credentials.DECK_MFA_ANSWER), anything else connects.
-The `x-deck-sandbox` header forces an outcome by name, as Deck's sandbox simulations do.
+username `mfa` → MfaRequired (answer with credentials.DECK_MFA_ANSWER; three wrong answers end
+the job with MfaCodeInvalid), anything else connects. The `x-deck-sandbox` header forces an
+outcome by name, as Deck's sandbox simulations do.
+
+Webhooks are delivered as a real sender may (webhook_sender.py): the `x-deck-sandbox-deliveries`
+header on a submit, or `PUT /sandbox/deliveries {"mode": …}` for every later job, makes them
+come twice, late, early, without an id, slowly, or not at all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from aiohttp import web
 
 from workbench.core.webhooks.signatures import standard_webhooks_headers
 from workbench.sandbox import credentials
 from workbench.sandbox.background import Background
+from workbench.sandbox.webhook_sender import DeliveryMode, WebhookSender
+
+MODE_HEADER = "x-deck-sandbox-deliveries"
+MFA_TRIES = 3
 
 
 @dataclass
@@ -32,11 +40,14 @@ class Job:
     created_at: int = field(default_factory=lambda: int(time.time()))
     output: dict[str, Any] = field(default_factory=dict)
     mfa_tries: int = 0
+    mode: DeliveryMode = field(default_factory=DeliveryMode)
 
 
 @dataclass
 class DeckState:
     background: Background
+    sender: WebhookSender
+    mode: DeliveryMode = field(default_factory=DeliveryMode)  # for jobs that name none
     jobs: dict[str, Job] = field(default_factory=dict)
     connections: set[str] = field(default_factory=set)  # source_guid + username with a connection
     tokens: dict[str, str] = field(default_factory=dict)  # access_token → connection key
@@ -49,11 +60,15 @@ STATE = web.AppKey("deck_state", DeckState)
 
 def create_deck_app() -> web.Application:
     app = web.Application(middlewares=[_keys_required])
-    app[STATE] = DeckState(Background(app))
+    background = Background(app)
+    app[STATE] = DeckState(background, WebhookSender(_render, background))
     app.router.add_get("/test/api_keys", _test_keys)
     app.router.add_post("/jobs/submit", _submit)
     app.router.add_post("/jobs/mfa/answer", _mfa_answer)
     app.router.add_get("/jobs/{guid}/status", _status)
+    app.router.add_get("/jobs/{guid}", _job)
+    app.router.add_get("/sandbox/deliveries", _get_mode)
+    app.router.add_put("/sandbox/deliveries", _put_mode)
     return app
 
 
@@ -77,18 +92,25 @@ async def _submit(request: web.Request) -> web.Response:
         code, given = str(body["job_code"]), dict(body.get("input") or {})
     except (ValueError, KeyError, TypeError):
         return _error(400, "INVALID_REQUEST", "Send {job_code, input:{…}} as JSON.")
+    try:
+        mode = DeliveryMode.parse(request.headers[MODE_HEADER]) \
+            if MODE_HEADER in request.headers else state.mode
+    except ValueError as exc:
+        return _error(400, "INVALID_REQUEST", f"{MODE_HEADER}: {exc}")
     if code != "EnsureConnection":
         token = str(given.get("access_token", ""))
         if token not in state.tokens:
             return _error(400, "INVALID_ACCESS_TOKEN", "The access_token is not a live "
                           "connection.")
-        job = _new_job(state, code, {"webhook_url": state.webhooks.get(token, ""), **given})
+        job = _new_job(state, code, {"webhook_url": state.webhooks.get(token, ""), **given},
+                       mode)
         if code == "CloseConnection":  # closes at once, and Deck sends no webhook for it
             state.connections.discard(state.tokens.pop(token))
             state.webhooks.pop(token, None)
             job.status = "Completed"
         else:
-            state.background.later(_run_job(job, request.headers.get("x-deck-sandbox", "")))
+            await _start(state, job, _run_job(state, job, request.headers.get(
+                "x-deck-sandbox", "")))
         return web.json_response({"job_guid": job.guid, "job_code": code}, status=202)
     if not given.get("source_guid"):
         return _error(400, "INVALID_INPUT", "source_guid is required.")
@@ -96,10 +118,18 @@ async def _submit(request: web.Request) -> web.Response:
     if key in state.connections and not given.get("access_token"):
         return _error(400, "ACTIVE_CONNECTION_EXISTS", "A connection is already open for "
                       "these credentials; close it or pass its access_token.")
-    job = _new_job(state, code, given)
+    job = _new_job(state, code, given, mode)
     outcome = request.headers.get("x-deck-sandbox") or _outcome(given)
-    state.background.later(_run_ensure(state, job, key, outcome))
+    await _start(state, job, _run_ensure(state, job, key, outcome))
     return web.json_response({"job_guid": job.guid, "job_code": code}, status=202)
+
+
+async def _start(state: DeckState, job: Job, work: Coroutine[Any, Any, None]) -> None:
+    """Run the job after the answer, or (mode `early`) before it, as a racing sender may."""
+    if job.mode.early:
+        await work
+    else:
+        state.background.later(work)
 
 
 def _outcome(given: dict[str, Any]) -> str:
@@ -111,11 +141,12 @@ def _outcome(given: dict[str, Any]) -> str:
 
 
 async def _run_ensure(state: DeckState, job: Job, key: str, outcome: str) -> None:
-    await asyncio.sleep(0.05)  # the sandbox answers quickly, but never inside the request
+    await asyncio.sleep(0.05)  # the sandbox answers quickly (inside the request if `early`)
     if outcome == "MfaRequired":
-        await _deliver(job, {"question": "Enter the 6-digit code we sent to a***@example.com",
-                             "method_selected": "email", "answer_expected_digits": 6,
-                             "webhook_code": "MfaRequired"})
+        await _deliver(state, job, {
+            "question": "Enter the 6-digit code we sent to a***@example.com",
+            "method_selected": "email", "answer_expected_digits": 6,
+            "webhook_code": "MfaRequired"})
         return
     if outcome == "EnsureConnection":
         await _connect(state, job, key)
@@ -123,28 +154,29 @@ async def _run_ensure(state: DeckState, job: Job, key: str, outcome: str) -> Non
     job.status = "Failed"
     messages = {"InvalidCredentials": "The username or password is incorrect.",
                 "Unexpected": "The source failed unexpectedly."}
-    await _deliver(job, {"error": {"error_code": outcome,
+    await _deliver(state, job, {"error": {"error_code": outcome,
                                    "error_message": messages.get(outcome, outcome)},
                          "webhook_code": "EnsureConnection"})
 
 
-async def _run_job(job: Job, simulation: str) -> None:
+async def _run_job(state: DeckState, job: Job, simulation: str) -> None:
     """Any job but EnsureConnection/CloseConnection: a small output, or the simulated failure."""
     await asyncio.sleep(0.05)
     if simulation == "job-failed":
         job.status = "Failed"
         output: dict[str, Any] = {"success": False, "error_category": "JobFailed",
                                   "message": "The source could not complete the job."}
-        await _deliver(job, {"output": output, "webhook_code": job.code})
+        await _deliver(state, job, {"output": output, "webhook_code": job.code})
         return
     if simulation.startswith("error-"):
         job.status = "Failed"
         code = "".join(part.title() for part in simulation.removeprefix("error-").split("-"))
-        await _deliver(job, {"error": {"error_code": code, "error_message": f"Simulated {code}."},
-                             "webhook_code": job.code})
+        await _deliver(state, job, {"error": {"error_code": code,
+                                              "error_message": f"Simulated {code}."},
+                                    "webhook_code": job.code})
         return
     job.status, job.output = "Completed", {"success": True, "items": [], "job_code": job.code}
-    await _deliver(job, {"output": job.output, "webhook_code": job.code})
+    await _deliver(state, job, {"output": job.output, "webhook_code": job.code})
 
 
 async def _connect(state: DeckState, job: Job, key: str) -> None:
@@ -153,7 +185,8 @@ async def _connect(state: DeckState, job: Job, key: str) -> None:
     state.tokens[token] = key
     state.webhooks[token] = str(job.input.get("webhook_url") or "")
     job.status, job.output = "Completed", {"access_token": token}
-    await _deliver(job, {"output": {"access_token": token}, "webhook_code": "EnsureConnection"})
+    await _deliver(state, job, {"output": {"access_token": token},
+                                "webhook_code": "EnsureConnection"})
 
 
 async def _mfa_answer(request: web.Request) -> web.Response:
@@ -164,14 +197,29 @@ async def _mfa_answer(request: web.Request) -> web.Response:
         answer = str(body["answer"])
     except (ValueError, KeyError, TypeError):
         return _error(400, "INVALID_REQUEST", "Send {job_guid, answer} for a running job.")
+    if job.status != "Running":
+        return _error(400, "JOB_NOT_RUNNING", f"The job is {job.status}; it takes no answer.")
     if answer == credentials.DECK_MFA_ANSWER:
         key = f"{job.input['source_guid']}/{job.input.get('username', '')}"
-        state.background.later(_connect(state, job, key))
+        await _start(state, job, _connect(state, job, key))
     else:
         job.mfa_tries += 1
-        state.background.later(_deliver(job, {"question": "That code was not right; try again.",
-                                     "webhook_code": "MfaQuestionInvalidAnswer"}))
+        await _start(state, job, _wrong_answer(state, job))
     return web.json_response({"job_guid": job.guid})
+
+
+async def _wrong_answer(state: DeckState, job: Job) -> None:
+    left = MFA_TRIES - job.mfa_tries
+    if left <= 0:
+        job.status = "Failed"
+        await _deliver(state, job, {"error": {"error_code": "MfaCodeInvalid", "error_message":
+                                              "The security code was wrong too many times."},
+                                    "webhook_code": "EnsureConnection"})
+        return
+    await _deliver(state, job, {"question": f"That code was not right; try again ({left} "
+                                            f"{'try' if left == 1 else 'tries'} left).",
+                                "method_selected": "email", "answer_expected_digits": 6,
+                                "webhook_code": "MfaQuestionInvalidAnswer"})
 
 
 async def _status(request: web.Request) -> web.Response:
@@ -183,25 +231,51 @@ async def _status(request: web.Request) -> web.Response:
                               "created_at": job.created_at, "updated_at": int(time.time())})
 
 
-def _new_job(state: DeckState, code: str, given: dict[str, Any]) -> Job:
-    job = Job(str(uuid.uuid4()), code, given)
+async def _job(request: web.Request) -> web.Response:
+    """`GET /jobs/{id}`: the job with its output (the token, once connected)."""
+    job = request.app[STATE].jobs.get(request.match_info["guid"])
+    if job is None:
+        return _error(404, "JOB_NOT_FOUND", "No such job.")
+    return web.json_response({"job_id": job.guid, "job_code": job.code, "status": job.status,
+                              "output": job.output, "source_id": job.input.get("source_guid"),
+                              "created_at": job.created_at, "updated_at": int(time.time())})
+
+
+async def _get_mode(request: web.Request) -> web.Response:
+    return web.json_response({"mode": str(request.app[STATE].mode)})
+
+
+async def _put_mode(request: web.Request) -> web.Response:
+    """How webhooks of later jobs are delivered (see webhook_sender.py), e.g. "twice,no-id"."""
+    try:
+        body = await request.json()
+        mode = DeliveryMode.parse(str(body.get("mode", "")))
+    except (ValueError, AttributeError) as exc:
+        return _error(400, "INVALID_REQUEST", f"Send {{\"mode\": \"twice,late,…\"}}: {exc}")
+    request.app[STATE].mode = mode
+    return web.json_response({"mode": str(mode)})
+
+
+def _new_job(state: DeckState, code: str, given: dict[str, Any], mode: DeliveryMode) -> Job:
+    job = Job(str(uuid.uuid4()), code, given, mode=mode)
     state.jobs[job.guid] = job
     return job
 
 
-async def _deliver(job: Job, payload: dict[str, Any]) -> None:
-    url = str(job.input.get("webhook_url") or "")
-    if not url:
-        return  # the status endpoint still tells the outcome
-    body = json.dumps({"job_guid": job.guid, **payload, "webhook_type": "Job",
-                       "environment": "Sandbox"}).encode()
-    headers = {"content-type": "application/json", **standard_webhooks_headers(
-        credentials.DECK_WEBHOOK_SECRET, f"msg_{secrets.token_hex(8)}", body)}
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            await client.post(url, content=body, headers=headers)
-    except httpx.HTTPError:
-        pass  # Deck retries; the stand-in gives up quietly and leaves polling to the caller
+async def _deliver(state: DeckState, job: Job, payload: dict[str, Any]) -> None:
+    """The job's webhook to its URL (none without one: the status endpoint still tells)."""
+    body = {"job_guid": job.guid, **payload, "webhook_type": "Job", "environment": "Sandbox"}
+    await state.sender.send(str(job.input.get("webhook_url") or ""), body, job.mode)
+
+
+def _render(payload: dict[str, Any], message_id: str | None) -> tuple[bytes, dict[str, str]]:
+    """Deck's body; signed per Standard Webhooks when it has an id (v1 sends neither)."""
+    body = json.dumps(payload).encode()
+    headers = {"content-type": "application/json"}
+    if message_id:
+        headers.update(standard_webhooks_headers(credentials.DECK_WEBHOOK_SECRET, message_id,
+                                                 body))
+    return body, headers
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

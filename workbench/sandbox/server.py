@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import html
 import logging
 import signal
@@ -119,6 +120,24 @@ async def start_sandbox(
         await runner.cleanup()
         raise
     return SandboxServer(runner, host, runner.addresses[0][1], tokens)
+
+
+def start_failure(error: OSError, host: str, port: int) -> str | None:
+    """Why the sandbox could not listen, in words for the CLI and the app; None if unknown."""
+    where = f"port {port} on {host}"
+    if error.errno == errno.EADDRINUSE:
+        return f"{where} is in use (another `workbench sandbox`, or another program, has it)"
+    if error.errno == errno.EACCES:
+        return f"{where} needs privileges this user does not have"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine (is IPv6 turned off?)"
+    return None
+
+
+def other_port(port: int) -> str:
+    """How to pick another port on the command line."""
+    suggestion = port + 1 if 1024 <= port < 65535 else credentials.DEFAULT_PORT + 1
+    return f"pick another with --port {suggestion} (or --port 0 for any free one)"
 
 
 def run_sandbox(

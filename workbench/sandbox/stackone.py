@@ -3,7 +3,10 @@ auth link, linked accounts, a few unified endpoints and a signed `account.create
 
 JSON routes want HTTP Basic with `credentials.STACKONE_API_KEY` as username and an empty password.
 On the hosted page, API key `wrong` is rejected and `expired` links an account that answers 412.
-`PUT /dashboard/webhook` stands in for the dashboard setting that says where webhooks go.
+A session with `account_id` opens that account in edit mode: finishing it updates the account
+(`account.updated`) instead of creating one. `PUT /dashboard/webhook` stands in for the dashboard
+setting that says where webhooks go; `PUT /sandbox/deliveries {"mode": "twice,no-id"}` makes
+the webhooks of later sessions come as a rude sender's do (webhook_sender.py).
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 from aiohttp import BasicAuth, web
 from yarl import URL
 
 from workbench.core.webhooks.signatures import stackone_signature
 from workbench.sandbox import credentials
 from workbench.sandbox.background import Background
+from workbench.sandbox.webhook_sender import DeliveryMode, WebhookSender
 
 CATEGORIES = ("ats", "hris", "hris-legacy", "crm", "iam", "marketing", "lms", "stackone",
               "documents", "ticketing", "screening", "messaging", "accounting", "scheduling")
@@ -52,11 +55,14 @@ class Session:
     expires_at: float
     multiple: bool
     used: bool = False
+    mode: DeliveryMode = field(default_factory=DeliveryMode)
 
 
 @dataclass
 class StackOneState:
     background: Background
+    sender: WebhookSender
+    mode: DeliveryMode = field(default_factory=DeliveryMode)  # for sessions created from now
     sessions: dict[str, Session] = field(default_factory=dict)  # token → session
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # oldest first
     webhook_url: str | None = None
@@ -68,9 +74,12 @@ STATE = web.AppKey("stackone_state", StackOneState)
 
 def create_stackone_app() -> web.Application:
     app = web.Application(middlewares=[_key_required])
-    app[STATE] = StackOneState(Background(app))
+    background = Background(app)
+    app[STATE] = StackOneState(background, WebhookSender(_render, background, "evt_"))
     app.router.add_get("/dashboard/webhook", _get_webhook)
     app.router.add_put("/dashboard/webhook", _put_webhook)
+    app.router.add_get("/sandbox/deliveries", _get_mode)
+    app.router.add_put("/sandbox/deliveries", _put_mode)
     app.router.add_post("/connect_sessions", _create_session)
     app.router.add_post("/connect_sessions/authenticate", _authenticate)
     app.router.add_get("/embedded/integrations", _hosted_page, name="hosted")
@@ -121,6 +130,20 @@ async def _put_webhook(request: web.Request) -> web.Response:
     return web.json_response({"url": str(url)})
 
 
+async def _get_mode(request: web.Request) -> web.Response:
+    return web.json_response({"mode": str(request.app[STATE].mode)})
+
+
+async def _put_mode(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    try:
+        mode = DeliveryMode.parse(str(body.get("mode", "")))
+    except ValueError as exc:
+        return _error(400, str(exc))
+    request.app[STATE].mode = mode
+    return web.json_response({"mode": str(mode)})
+
+
 async def _create_session(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body = await _json_body(request)
@@ -141,6 +164,8 @@ async def _create_session(request: web.Request) -> web.Response:
         return _error(400, "metadata must be an object")
     if body.get("type") not in (None, "PRODUCTION", "TEST"):
         return _error(400, "type must be PRODUCTION or TEST")
+    if body.get("account_id") is not None and body["account_id"] not in state.accounts:
+        return _error(404, f"Account {body['account_id']} not found")
     token, created = secrets.token_urlsafe(32), _iso()
     link = request.app.router["hosted"].url_for().with_query(token=token)
     session = {
@@ -156,7 +181,8 @@ async def _create_session(request: web.Request) -> web.Response:
             "id": f"att_{secrets.token_hex(8)}", "created_at": created, "updated_at": created,
             "status": "pending", "account_secure_id": None, "oauth_error_code": None,
             "oauth_error_description": None}}
-    state.sessions[token] = Session(session, _now() + expires_in, bool(body.get("multiple")))
+    state.sessions[token] = Session(session, _now() + expires_in, bool(body.get("multiple")),
+                                    mode=state.mode)
     return web.json_response(session, status=201)
 
 
@@ -189,24 +215,27 @@ async def _hosted_submit(request: web.Request) -> web.Response:
         attempt.update(status="failed", oauth_error_code="invalid_credentials",
                        oauth_error_description="The provider rejected these credentials")
         return _page(401, session, request.path, "The provider rejected these credentials.")
-    account = {
-        "id": f"acc_{secrets.token_hex(8)}", "provider": provider, "status": "active",
-        "status_reasons": [], "origin_owner_id": session.body["origin_owner_id"],
+    state = request.app[STATE]
+    edited = state.accounts.get(str(session.body.get("account_id")))
+    account = edited or {
+        "id": f"acc_{secrets.token_hex(8)}", "status_reasons": [],
+        "origin_owner_id": session.body["origin_owner_id"],
         "origin_owner_name": session.body["origin_owner_name"],
         "origin_username": session.body["origin_username"], "label": session.body["label"],
-        "type": session.body["type"] or "PRODUCTION", "credentials": {},
-        "created_at": now, "updated_at": now}
+        "type": session.body["type"] or "PRODUCTION", "credentials": {}, "created_at": now}
+    account.update(provider=provider, status="active", status_reasons=[], updated_at=now)
     if api_key == "expired":
         account["status"] = "expired"
         account["status_reasons"] = [{"code": "credentials_expired", "timestamp": now,
                                       "description": "The provider credentials have expired"}]
-    state = request.app[STATE]
     state.accounts[account["id"]] = account
     session.used = True
     attempt.update(status="success", account_secure_id=account["id"], oauth_error_code=None,
                    oauth_error_description=None)
     if state.webhook_url:
-        state.background.later(_deliver(state.webhook_url, account))
+        event = "account.updated" if edited else "account.created"
+        state.background.later(state.sender.send(state.webhook_url, _event(event, account),
+                                                 session.mode))
     return _html(200, "Connected", f"<p>Connected to {html.escape(provider)}. "
                  "You can close this window.</p>")
 
@@ -295,23 +324,26 @@ async def _unified(request: web.Request) -> web.Response:
     return web.json_response({"data": records, "next": None, "raw": None})
 
 
-async def _deliver(url: str, account: dict[str, Any]) -> None:
-    event_id = f"evt_{secrets.token_hex(8)}"
+def _event(event: str, account: dict[str, Any]) -> dict[str, Any]:
+    """An account event's payload, as the account is now (its id is added when sent)."""
     owner = {k: account[k] for k in ("origin_owner_id", "origin_owner_name", "origin_username")}
-    body = json.dumps({
-        "event": "account.created", "id": event_id, "account_id": account["id"],
-        "provider": account["provider"], **owner, "created_at": account["created_at"],
-        "data": {"id": account["id"], "provider": account["provider"],
-                 "origin_owner_id": account["origin_owner_id"], "status": account["status"]},
-    }).encode()
-    headers = {"content-type": "application/json", "x-request-id": event_id,
+    return {"event": event, "account_id": account["id"], "provider": account["provider"],
+            **owner, "created_at": account["created_at"], "updated_at": account["updated_at"],
+            "data": {"id": account["id"], "provider": account["provider"],
+                     "origin_owner_id": account["origin_owner_id"],
+                     "status": account["status"]}}
+
+
+def _render(payload: dict[str, Any], event_id: str | None) -> tuple[bytes, dict[str, str]]:
+    """StackOne's signed body; with an id in the body and `x-request-id`, unless told none."""
+    body = json.dumps({"event": payload["event"], **({"id": event_id} if event_id else {}),
+                       **payload}).encode()
+    headers = {"content-type": "application/json",
                "x-stackone-signature": stackone_signature(credentials.STACKONE_WEBHOOK_SECRET,
                                                           body)}
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            await client.post(url, content=body, headers=headers)
-    except httpx.HTTPError:
-        pass  # StackOne retries; the stand-in gives up quietly and leaves GET /accounts
+    if event_id:
+        headers["x-request-id"] = event_id
+    return body, headers
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:

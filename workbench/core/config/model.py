@@ -94,6 +94,9 @@ class OAuth2Settings(_Open):
     device_authorization_url: str | None = Field(
         default=None, description="Device authorization endpoint (RFC 8628), for logging in "
         "on another device.")
+    issuer: str | None = Field(
+        default=None, description="The provider's issuer (RFC 9207): a login's redirect must come "
+        "from it. Default: learned from the metadata at the authorization URL's origin.")
 
     def scope_string(self) -> str:
         """Scopes as the space-separated string the token endpoint expects."""

@@ -1,8 +1,15 @@
-"""Deck's v1 jobs API (platforms.md §1): submit a job, then learn its outcome from the webhook
-that carries the same `job_guid` (or, failing that, from the job's status)."""
+"""Deck's v1 jobs API (platforms.md §1): submit a job, then follow it to its end through the
+webhooks that carry the same `job_guid` (or, failing those, through the job's status).
+
+Deck v1 delivers at least once and sends no `webhook-id`: a job is followed as a state machine
+over its *distinct* events (question → answer posted → next distinct event), so a copy of the
+question is never taken for a new one, whether it arrives late, early or twice.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -13,10 +20,14 @@ from workbench.core.formspec import FormField, FormSpec
 from workbench.core.platforms.api import PlatformError, call_json
 from workbench.core.redaction import Redactor
 from workbench.core.webhooks import Delivery, WebhookReceiver
+from workbench.core.webhooks.follow import Follower
 
 FLOW = "deck"
 NO_WEBHOOK_JOBS = ("CloseConnection",)  # "No webhook is returned"
+POLL_INTERVAL = 2.0  # how often the job's status is asked while no webhook comes
+ENDED = ("Completed", "Failed", "Canceled")
 MfaAnswerer = Callable[["JobOutcome"], Awaitable[str | None]]
+Kind = Literal["connected", "mfa", "mfa_invalid", "failed", "completed", "no_webhook"]
 
 # What to do about each documented error code, in plain words.
 HINTS = {
@@ -32,14 +43,31 @@ HINTS = {
     "InvalidCredentials": "The source rejected the username or password: check them with the "
                           "customer (and that the account is not locked).",
     "401": "Deck refused the keys: check the client id and secret, and the environment.",
-    "MfaCodeInvalid": "The answer to the security question was wrong: ask the customer again.",
+    "MfaCodeInvalid": "The source gave up after wrong answers to its security question: run "
+                      "EnsureConnection again and give the code the customer receives.",
     "MfaTimeout": "Nobody answered the security question in time: run EnsureConnection again.",
     "Timeout": "The source took too long: try again later.",
+    "JobCanceled": "The job was cancelled before it finished: submit it again.",
     "JobFailed": "The job ran but the source could not complete it: the message says why; "
                  "try again, or check the input.",
     "Unexpected": "The source failed on its side: try again; if it persists, contact Deck with "
                   "the job_guid.",
 }
+FAILED_HINT = ("The job failed and Deck said no more (its status, read because no webhook "
+               "came): look the job_guid up in Deck's dashboard, and make the webhook reach "
+               "this machine to see the error code next time.")
+MFA_HINT = ("The source asks a security question and no answer was given: run the job again "
+            "and enter the code the customer receives.")
+MFA_NO_TERMINAL_HINT = ("The source asks a security question, and stdin is not a terminal, so "
+                        "nobody could be asked: run again with --mfa-answer CODE (the code the "
+                        "customer receives), or in a terminal to be asked.")
+MFA_INVALID_HINT = ("The source refused the answer and asks again: get the current code from "
+                    "the customer and answer before the question times out.")
+MFA_INVALID_NO_TERMINAL_HINT = ("The source refused the --mfa-answer given and asks again: run "
+                                "again with the customer's current code in --mfa-answer.")
+NO_WEBHOOK_HINT = ("No webhook for this job reached the receiver: check that the webhook URL "
+                   "reaches this machine (a tunnel's public URL in Settings, or --webhook-url), "
+                   "then look at the job in Deck.")
 
 
 DeckError = PlatformError
@@ -47,17 +75,24 @@ DeckError = PlatformError
 
 @dataclass
 class JobOutcome:
-    """What a job's webhook (or status) said."""
+    """What a job's webhook (or, without one, its status) said."""
 
-    kind: Literal["connected", "mfa", "mfa_invalid", "failed", "completed", "no_webhook"]
+    kind: Kind
     job_guid: str
     payload: dict[str, Any] = field(default_factory=dict)
     delivery: Delivery | None = None
+    via: Literal["webhook", "status"] = "webhook"
+    no_prompt: bool = False  # nobody could be asked the security question (not a terminal)
 
     @property
     def access_token(self) -> str:
         output = self.payload.get("output")
         return str(output.get("access_token", "")) if isinstance(output, dict) else ""
+
+    @property
+    def status(self) -> str:
+        """The job's status as Deck reported it, when it was asked (else "")."""
+        return str(self.payload.get("status", ""))
 
     @property
     def error_code(self) -> str:
@@ -66,20 +101,41 @@ class JobOutcome:
             return str(error.get("error_code", ""))
         output = self.payload.get("output")
         failed = isinstance(output, dict) and output.get("success") is False
-        return str(output.get("error_category", "JobFailed")) if failed else ""  # type: ignore[union-attr]
+        if failed:
+            return str(output.get("error_category", "JobFailed"))  # type: ignore[union-attr]
+        return "JobCanceled" if self.status == "Canceled" else ""
 
     @property
     def hint(self) -> str:
+        """What to do next; empty only when the job went well."""
         if self.kind == "no_webhook":
-            return ("No webhook arrived for this job: check that the webhook URL reaches this "
-                    "machine (a tunnel's public URL in Settings), then look at the job in Deck.")
+            return NO_WEBHOOK_HINT
         if self.kind == "mfa":
-            return "The source asks a security question: answer it (POST /jobs/mfa/answer)."
-        return HINTS.get(self.error_code, "")
+            return MFA_NO_TERMINAL_HINT if self.no_prompt else MFA_HINT
+        if self.kind == "mfa_invalid":
+            return MFA_INVALID_NO_TERMINAL_HINT if self.no_prompt else MFA_INVALID_HINT
+        if self.kind == "failed":
+            return HINTS.get(self.error_code, FAILED_HINT)
+        return ""
 
     @property
     def ok(self) -> bool:
         return self.kind in ("connected", "completed")
+
+    def summary(self, code: str) -> str:
+        """One line on how the job `code` ended (never the token itself)."""
+        by_status = " (from the job's status: no webhook came)" if self.via == "status" else ""
+        return {
+            "connected": f"Connected: Deck returned an access token{by_status}.",
+            "completed": f"{code} completed{by_status}.",
+            "failed": f"{code} failed: {self.error_code or 'status ' + repr(self.status)}"
+                      f"{by_status}.",
+            "mfa": "Stopped at the security question: "
+                   + ("stdin is not a terminal and no --mfa-answer was given."
+                      if self.no_prompt else "no answer was given."),
+            "mfa_invalid": "The answer to the security question was wrong.",
+            "no_webhook": f"No webhook arrived; the job's status is {self.status or 'unknown'!r}.",
+        }[self.kind]
 
 
 class DeckClient:
@@ -116,6 +172,10 @@ class DeckClient:
         data = await self._call("GET", f"/jobs/{job_guid}/status", "job status")
         return str(data.get("status", ""))
 
+    async def job(self, job_guid: str) -> dict[str, Any]:
+        """`GET /jobs/{id}`: the job with its output (the token, once connected)."""
+        return await self._call("GET", f"/jobs/{job_guid}", "job")
+
     async def _call(self, method: str, path: str, step: str, **kwargs: Any) -> dict[str, Any]:
         headers = {**self._headers, **kwargs.pop("headers", {})}
         data = await call_json(self._client, method, self._base + path, flow=FLOW, step=step,
@@ -127,17 +187,19 @@ class DeckClient:
 
 async def run_job(deck: DeckClient, receiver: WebhookReceiver, job_code: str,
                   job_input: Mapping[str, Any], timeout: float, *,
-                  answer_mfa: MfaAnswerer | None = None, sandbox_outcome: str = "") -> JobOutcome:
+                  answer_mfa: MfaAnswerer | None = None, sandbox_outcome: str = "",
+                  poll_interval: float = POLL_INTERVAL) -> JobOutcome:
     """Submit a job and follow it to its end. Security questions go to `answer_mfa`; without
-    one (or when it gives no answer) the run stops at the question."""
+    one (or when it gives no answer) the run stops at the question. Only this job's distinct
+    events count: the receiver is marked before the submit (a result may beat the 202)."""
+    since = receiver.mark()
     guid = await deck.submit(job_code, job_input, sandbox_outcome)
     if job_code in NO_WEBHOOK_JOBS:
         return JobOutcome("completed", guid, {"status": await deck.status(guid)})
-    seen = 0
+    events = job_events(receiver, guid, since)
     while True:
-        outcome = await wait_for_job(receiver, deck, guid, timeout, after=seen)
+        outcome = await wait_for_job(events, deck, guid, timeout, poll_interval)
         deck.redactor.add_value(outcome.access_token or None)
-        seen += 1
         if outcome.kind not in ("mfa", "mfa_invalid") or answer_mfa is None:
             return outcome
         answer = await answer_mfa(outcome)
@@ -146,28 +208,72 @@ async def run_job(deck: DeckClient, receiver: WebhookReceiver, job_code: str,
         await deck.answer_mfa(guid, answer)
 
 
-async def wait_for_job(receiver: WebhookReceiver, deck: DeckClient, job_guid: str,
-                       timeout: float, after: int = 0) -> JobOutcome:
-    """The next webhook for `job_guid` (the `after`+1-th one); on timeout, the job's status."""
-    seen = 0
+def job_events(receiver: WebhookReceiver, job_guid: str, since: int) -> Follower:
+    """The distinct webhooks for `job_guid` received after the mark `since`."""
 
     def ours(delivery: Delivery) -> bool:
-        nonlocal seen
         data = delivery.json()
-        if not (isinstance(data, dict) and data.get("job_guid") == job_guid):
-            return False
-        seen += 1
-        return seen > after
+        return isinstance(data, dict) and data.get("job_guid") == job_guid
 
+    return Follower(receiver, ours, since)
+
+
+async def wait_for_job(events: Follower, deck: DeckClient, job_guid: str, timeout: float,
+                       poll_interval: float = POLL_INTERVAL) -> JobOutcome:
+    """The job's next distinct event. While none comes its status is polled: a job that has
+    ended with no webhook is told from its status (and output); one still running after
+    `timeout` seconds is `no_webhook`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    webhook = asyncio.ensure_future(events.next(timeout))
+    ended_seen = False
     try:
-        delivery = await receiver.wait_for(ours, timeout)
-    except TimeoutError:
-        status = await deck.status(job_guid)
-        kind: Literal["failed", "completed", "no_webhook"] = (
-            "failed" if status == "Failed" else "completed" if status == "Completed"
-            else "no_webhook")
-        return JobOutcome(kind, job_guid, {"status": status})
-    return _outcome(job_guid, delivery)
+        while not webhook.done() and loop.time() < deadline:
+            wait = min(poll_interval / 2 if ended_seen else poll_interval,
+                       deadline - loop.time())
+            await asyncio.wait({webhook}, timeout=max(wait, 0))
+            if webhook.done():
+                break
+            status = await _status(deck, job_guid)
+            if status in ENDED:
+                if ended_seen:  # ended, and its webhook is still not here: believe the status
+                    return await _from_status(deck, job_guid, status)
+                ended_seen = True
+        if webhook.done() and webhook.exception() is None:
+            return _outcome(job_guid, webhook.result())
+    finally:
+        webhook.cancel()
+        with contextlib.suppress(BaseException):
+            await webhook
+    status = await _status(deck, job_guid)
+    if status in ENDED:
+        return await _from_status(deck, job_guid, status)
+    return JobOutcome("no_webhook", job_guid, {"status": status}, via="status")
+
+
+async def _status(deck: DeckClient, job_guid: str) -> str:
+    """The job's status, or "" when Deck would not say (the wait goes on regardless)."""
+    try:
+        return await deck.status(job_guid)
+    except PlatformError:
+        return ""
+
+
+async def _from_status(deck: DeckClient, job_guid: str, status: str) -> JobOutcome:
+    """An ended job told by `GET /jobs/{id}` (its output), or by its status alone."""
+    try:
+        job = await deck.job(job_guid)
+    except PlatformError:
+        job = {}
+    output = job.get("output") if isinstance(job.get("output"), dict) else None
+    payload: dict[str, Any] = {"status": status, **({"output": output} if output else {})}
+    outcome = JobOutcome("completed" if status == "Completed" else "failed", job_guid,
+                         payload, via="status")
+    if outcome.access_token:
+        outcome.kind = "connected"
+    elif status == "Completed" and job.get("job_code") == "EnsureConnection":
+        outcome.kind = "no_webhook"  # connected, but the token comes only by webhook
+    return outcome
 
 
 def _outcome(job_guid: str, delivery: Delivery) -> JobOutcome:

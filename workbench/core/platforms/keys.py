@@ -12,7 +12,7 @@ from workbench.core.platforms.api import PlatformError
 from workbench.core.platforms.deck import DeckClient
 from workbench.core.platforms.stackone import StackOneClient
 from workbench.core.transport import TransportSettings, create_client
-from workbench.core.verdict import Outcome, Verdict
+from workbench.core.verdict import Verdict
 from workbench.core.webhooks import StackOneSignature, StandardWebhooks
 from workbench.core.webhooks.signatures import SignatureCheck
 
@@ -39,7 +39,16 @@ def platform_client(account: PlatformAccount, values: Mapping[str, str],
 
 async def check_keys(account: PlatformAccount, values: Mapping[str, str], log: EventLog,
                      settings: TransportSettings | None = None) -> Verdict:
-    """Deck: `GET /test/api_keys`; StackOne: `GET /accounts`. Passed or refused, with a hint."""
+    """Deck: `GET /test/api_keys`; StackOne: `GET /accounts`. Passed or refused, with a hint;
+    scrubbed of every secret the run learned, like a connector check's verdict."""
+    verdict = await _check_keys(account, values, log, settings)
+    return log.redactor.scrub(verdict)
+
+
+async def _check_keys(account: PlatformAccount, values: Mapping[str, str], log: EventLog,
+                      settings: TransportSettings | None) -> Verdict:
+    if settings is not None:
+        log.redactor.add_proxy_credentials(settings.proxy)
     async with create_client(log, settings) as http:
         client = platform_client(account, values, http, log)
         try:
@@ -48,15 +57,8 @@ async def check_keys(account: PlatformAccount, values: Mapping[str, str], log: E
             else:
                 await client.check_key()
         except PlatformError as exc:
-            return Verdict(_outcome(exc.status), str(exc), exc.hint, status=exc.status,
+            return Verdict(exc.outcome, str(exc), exc.hint, status=exc.status,
                            network=exc.code if exc.status is None else None)
     name = "Deck" if isinstance(account, DeckAccount) else "StackOne"
     return Verdict("ok", f"{name} accepted the keys.", status=200)
 
-
-def _outcome(status: int | None) -> Outcome:
-    if status is None:
-        return "network"
-    known: dict[int, Outcome] = {401: "unauthorized", 403: "forbidden", 404: "not_found",
-                                 429: "rate_limited"}
-    return known.get(status, "server_error" if status >= 500 else "bad_request")

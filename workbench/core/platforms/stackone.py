@@ -1,8 +1,9 @@
 """StackOne (platforms.md §2): connect sessions and auth links, then the linked account.
 
 The key is the Basic auth username with an empty password. A connect session gives a token and
-an `auth_link_url` for the customer; when they finish, StackOne sends `account.created`. The
-account is then checked with `GET /accounts/{id}` and one unified request with `x-account-id`.
+an `auth_link_url` for the customer; when they finish, StackOne sends `account.created` (or
+`account.updated` when the session reopened an account). The account is then checked with
+`GET /accounts/{id}` and one unified request with `x-account-id`; a 412 there is `suspended`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from workbench.core.formspec import FormField, FormSpec
 from workbench.core.platforms.api import PlatformError, call_json
 from workbench.core.redaction import Redactor
 from workbench.core.webhooks import Delivery, WebhookReceiver
+from workbench.core.webhooks.follow import Follower
 
 FLOW = "stackone"
 CATEGORIES = ("ats", "hris", "hris-legacy", "crm", "iam", "marketing", "lms", "stackone",
@@ -199,6 +201,14 @@ class StackOneClient:
                                hints=HINTS, headers=headers, **kwargs)
 
 
+NO_ACCOUNT_HINT = ("Nobody finished the link in time: check that the customer got the link "
+                   "and completed it (send it again, or create a new one if it expired), and "
+                   "that the webhook URL reaches this machine; the account list was polled "
+                   "meanwhile and showed no new or changed account either.")
+LINK_EXPIRED_HINT = "The link has expired unused: create a new one and send it to the customer."
+LINK_EVENTS = ("account.created", "account.updated")
+
+
 @dataclass
 class LinkResult:
     """A link from session to verified account; `error` says where it stopped."""
@@ -213,6 +223,29 @@ class LinkResult:
     def ok(self) -> bool:
         return self.error is None and self.account is not None and self.unified is not None
 
+    @property
+    def outcome(self) -> str:
+        """`verified`, or why not: the platform error's outcome (`suspended` for a 412)."""
+        if self.ok:
+            return "verified"
+        return self.error.outcome if self.error is not None else "no_account"
+
+    @property
+    def hint(self) -> str:
+        if self.ok:
+            return ""
+        return self.error.hint if self.error is not None else NO_ACCOUNT_HINT
+
+    def summary(self, unified_path: str) -> str:
+        """One line on how the link ended."""
+        if self.error is not None:
+            return str(self.error)
+        if not self.ok:
+            return "No account was linked."
+        rows = self.unified.get("data") if isinstance(self.unified, dict) else None
+        count = f" ({len(rows)} records)" if isinstance(rows, list) else ""
+        return f"Account linked and verified: {unified_path} answered{count}."
+
 
 async def link_and_verify(stackone: StackOneClient, receiver: WebhookReceiver | None,
                           body: Mapping[str, Any], timeout: float,
@@ -220,16 +253,22 @@ async def link_and_verify(stackone: StackOneClient, receiver: WebhookReceiver | 
                           unified_path: str = "hris/employees", register_webhook: str = "",
                           poll_interval: float = POLL_INTERVAL) -> LinkResult:
     """Create a connect session, hand its link to `on_session`, wait for the account, then
-    verify it (`GET /accounts/{id}` and one unified request). TimeoutError if nobody links."""
+    verify it (`GET /accounts/{id}` and one unified request). TimeoutError if nobody links.
+
+    Only this session counts: the owner's accounts are listed and the receiver is marked
+    before the session is created, so an account that was already there (unchanged), or a
+    webhook received earlier (or a copy of one), is never taken for the new link."""
     result = LinkResult()
     try:
         if register_webhook:
             await stackone.register_webhook(register_webhook)
         owner = str(body.get("origin_owner_id", ""))
-        known = {str(a.get("id")) for a in await stackone.accounts(owner)}
+        before = {str(a.get("id")): change_marker(a) for a in await stackone.accounts(owner)}
+        since = receiver.mark() if receiver is not None else 0
         result.session = await stackone.create_session(body)
         on_session(result.session)
-        result.linked = await wait_for_account(receiver, stackone, owner, timeout, known=known,
+        result.linked = await wait_for_account(receiver, stackone, owner, timeout,
+                                               before=before, since=since,
                                                poll_interval=poll_interval)
         result.account = await stackone.account(result.linked.account_id)
         result.unified = await stackone.unified(unified_path, result.linked.account_id)
@@ -238,31 +277,50 @@ async def link_and_verify(stackone: StackOneClient, receiver: WebhookReceiver | 
     return result
 
 
-async def wait_for_account(receiver: WebhookReceiver | None, stackone: StackOneClient,
-                           origin_owner_id: str, timeout: float, *, known: set[str] | None = None,
-                           poll_interval: float = POLL_INTERVAL) -> LinkedAccount:
-    """The account the customer links: the `account.created` webhook for this owner, or a new
-    account in `GET /accounts?origin_owner_id=` (whichever comes first). TimeoutError if none."""
-    before = set(known or ())
+def change_marker(account: Mapping[str, Any]) -> str:
+    """What changes when an account is linked again: its update time and status."""
+    return f"{account.get('updated_at')}|{account.get('status')}"
 
-    def created(delivery: Delivery) -> bool:
+
+async def wait_for_account(receiver: WebhookReceiver | None, stackone: StackOneClient,
+                           origin_owner_id: str, timeout: float, *,
+                           before: Mapping[str, str] | None = None, since: int = 0,
+                           poll_interval: float = POLL_INTERVAL) -> LinkedAccount:
+    """The account the customer links: an `account.created`/`account.updated` webhook for this
+    owner received after the mark `since`, or an account in `GET /accounts?origin_owner_id=`
+    that is new or changed since `before` (id → change marker), whichever comes first.
+    TimeoutError if none."""
+    known = dict(before or {})
+
+    def for_owner(delivery: Delivery) -> bool:
         data = delivery.json()
-        return (isinstance(data, dict) and data.get("event") == "account.created"
+        return (isinstance(data, dict) and data.get("event") in LINK_EVENTS
                 and _owner(data) == origin_owner_id)
 
     async def by_webhook() -> LinkedAccount:
         assert receiver is not None
-        delivery = await receiver.wait_for(created, timeout)
-        data = delivery.json()
-        inner = data.get("data") if isinstance(data.get("data"), dict) else {}
-        return LinkedAccount(str(data.get("account_id") or inner.get("id")), "webhook", delivery)
+        events = Follower(receiver, for_owner, since)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            delivery = await events.next(max(deadline - asyncio.get_running_loop().time(), 0))
+            data = delivery.json()
+            inner = data.get("data") if isinstance(data.get("data"), dict) else {}
+            account_id = str(data.get("account_id") or inner.get("id"))
+            if account_id in known and await _unchanged(stackone, account_id,
+                                                         known[account_id]):
+                receiver.note(f"Ignored {data.get('event')} for {account_id}: the account was "
+                              "there before this link and has not changed (a left-over "
+                              "delivery).")
+                continue
+            return LinkedAccount(account_id, "webhook", delivery)
 
     async def by_polling() -> LinkedAccount:
         while True:
             await asyncio.sleep(poll_interval)
             for account in await stackone.accounts(origin_owner_id):
-                if str(account.get("id")) not in before:
-                    return LinkedAccount(str(account["id"]), "poll")
+                account_id = str(account.get("id"))
+                if known.get(account_id) != change_marker(account):
+                    return LinkedAccount(account_id, "poll")
 
     tasks = [asyncio.ensure_future(by_polling())]
     if receiver is not None:
@@ -283,6 +341,16 @@ async def wait_for_account(receiver: WebhookReceiver | None, stackone: StackOneC
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
+
+
+async def _unchanged(stackone: StackOneClient, account_id: str, marker: str) -> bool:
+    """Whether a known account is as it was before the link (or gone: not linked now)."""
+    try:
+        return change_marker(await stackone.account(account_id)) == marker
+    except PlatformError as exc:
+        if exc.status == 404:
+            return True
+        raise
 
 
 def _owner(data: Mapping[str, Any]) -> str:

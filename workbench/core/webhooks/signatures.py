@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 
 Status = Literal["verified", "unverified", "invalid"]
 DEFAULT_TOLERANCE = 300  # seconds either side, as the Standard Webhooks libraries use
+_NON_ASCII = "the {} header has non-ASCII characters: no signature can match"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class StandardWebhooks:
         sent = delivery.header("webhook-signature")
         if not (msg_id and stamp and sent):
             return Verification("unverified", self.name, "no webhook-id/-timestamp/-signature")
+        if not sent.isascii():
+            return Verification("invalid", self.name, _NON_ASCII.format("webhook-signature"))
         try:
             age = self._clock() - int(stamp)
         except ValueError:
@@ -95,6 +98,8 @@ class StackOneSignature:
         sent = delivery.header("x-stackone-signature")
         if not sent:
             return Verification("unverified", self.name, "no x-stackone-signature header")
+        if not sent.isascii():
+            return Verification("invalid", self.name, _NON_ASCII.format("x-stackone-signature"))
         for key in self._keys:
             digest = _hmac(key, delivery.body)
             candidates = {base64.urlsafe_b64encode(digest).decode(),
@@ -116,7 +121,7 @@ class QueryToken:
         sent = delivery.query.get(self._parameter)
         if sent is None:
             return Verification("unverified", self.name, f"no ?{self._parameter}= in the URL")
-        if hmac.compare_digest(sent.encode(), self._token.encode()):
+        if hmac.compare_digest(sent.encode(errors="replace"), self._token.encode()):
             return Verification("verified", self.name)
         return Verification("invalid", self.name, f"?{self._parameter}= does not match")
 
