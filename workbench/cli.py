@@ -20,7 +20,7 @@ from workbench.cli_streams import RunStreams, redacting_streams
 from workbench.core.redaction import RedactingFilter, Redactor
 
 PASSED, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
-JSON_COMMANDS = ("check", "authorize", "job", "link", "validate")  # the ones with --json
+JSON_COMMANDS = ("check", "authorize", "job", "link", "validate", "har", "diff")  # with --json
 USAGE_ERROR, INTERNAL_ERROR = "usage_error", "internal_error"
 # Loggers whose DEBUG records carry raw header values (httpcore logs each response's headers
 # before the exchange is recorded and its secrets learned): never below INFO.
@@ -335,7 +335,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _support_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _support_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     """`har diagnose` and `diff` (workbench.cli_support)."""
     har = sub.add_parser("har", help="diagnose a browser's HAR capture")
     har_sub = har.add_subparsers(dest="har_command", metavar="ACTION", required=True)

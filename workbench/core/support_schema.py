@@ -1,0 +1,59 @@
+"""The `--json` parts of `har diagnose` and `diff`, for the published JSON Schema.
+
+Kept beside the support commands so json_report_schema only has to include them: the
+commands, the outcomes they add (`findings`: a HAR shows errors; `different`: two runs differ
+in something that matters) and the keys each object carries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPORT_COMMANDS = ("har", "diff")
+FINDINGS, DIFFERENT = "findings", "different"
+SUPPORT_OUTCOMES = (FINDINGS, DIFFERENT)
+
+
+def _finding() -> dict[str, Any]:
+    return {"type": "object", "required": ["code", "severity", "title", "hint", "entries"],
+            "properties": {"code": {"type": "string"},
+                           "severity": {"enum": ["error", "warning", "info"]},
+                           "title": {"type": "string"}, "hint": {"type": "string"},
+                           "entries": {"type": "array", "items": {"type": "integer"},
+                                       "description": "1-based HAR entry numbers"}}}
+
+
+def _row() -> dict[str, Any]:
+    return {"type": "object", "required": ["step", "field", "a", "b", "same", "secret",
+                                           "per_login", "matters"],
+            "properties": {"step": {"type": "string"}, "field": {"type": "string"},
+                           "a": {"type": "string"}, "b": {"type": "string"},
+                           "same": {"type": "boolean"}, "secret": {"type": "boolean"},
+                           "per_login": {"type": "boolean"}, "matters": {"type": "boolean"}}}
+
+
+def support_properties() -> dict[str, Any]:
+    """Keys of `har diagnose --json` (file … findings) and `diff --json` (a … rows)."""
+    return {
+        "file": {"type": "string"},
+        "creator": {"type": "string"},
+        "browser": {"type": "string"},
+        "entries": {"type": "integer"},
+        "flow": {"type": "array", "items": {
+            "type": "object", "required": ["role", "entry", "method", "url", "status"],
+            "properties": {"role": {"type": "string"}, "entry": {"type": "integer"},
+                           "method": {"type": "string"}, "url": {"type": "string"},
+                           "status": {"type": ["integer", "null"]}}}},
+        "findings": {"type": "array", "items": _finding()},
+        "a": {"type": "string"},
+        "b": {"type": "string"},
+        "same": {"type": "boolean"},
+        "differences": {"type": "integer"},
+        "rows": {"type": "array", "items": _row()},
+    }
+
+
+def support_requirements() -> dict[str, list[str]]:
+    """command → the keys its object has once it ran."""
+    return {"har": ["file", "entries", "flow", "findings"],
+            "diff": ["a", "b", "same", "differences", "rows"]}
