@@ -244,7 +244,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true",
                        help="show headers and bodies (redacted)")
     _network_arguments(check)
-    check.set_defaults(run=_command("check"))
+    check.add_argument("--bundle", metavar="ZIP", help="also write a redacted support bundle "
+                       "(HAR, timeline, verdicts, connector without secrets, environment)")
+    check.set_defaults(run=_command("check", "cli_support"))  # cli_commands' check, then more
 
     authorize = sub.add_parser(
         "authorize", help="log in through a browser (authorization code + PKCE), then check",

@@ -1,4 +1,6 @@
-"""The support commands: `workbench har diagnose FILE`, `workbench diff A B`.
+"""The support commands: `workbench har diagnose FILE`, `workbench diff A B`, and what
+`workbench check` does after the check itself: the network details (-v, --json) and
+`--bundle out.zip`.
 
 Both read files a customer or a colleague sent; every value shown is redacted. With --json
 the command leaves its object in `args.report` and `cli.main` prints it (the one JSON object
@@ -8,18 +10,111 @@ on stdout, whatever happens); the text report goes to stdout otherwise.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from pathlib import Path
+from typing import Any
 
+from workbench import __version__
 from workbench.cli import FAILED, PASSED, USAGE
+from workbench.core.bundle import BundleContents, write_bundle
 from workbench.core.diagnosis.findings import Finding
 from workbench.core.diagnosis.har_file import HarDiagnosis, diagnose_har
-from workbench.core.errors import InputError
+from workbench.core.errors import ConfigError, InputError
+from workbench.core.events import Event
 from workbench.core.json_report import error_report, report
+from workbench.core.junit import CheckedConnector
+from workbench.core.network_facts import facts_for
+from workbench.core.network_report import build_report, probe_chain
 from workbench.core.redaction import Redactor
 from workbench.core.run_diff import RunDiff, diff_runs
 from workbench.core.run_files import read_run
 from workbench.core.support_schema import DIFFERENT, FINDINGS
 from workbench.core.wire_secrets import learn_secrets
+
+
+def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
+    """`check`, then its network details (-v, --json) and, with --bundle, the bundle."""
+    from workbench.cli_commands import cmd_check as check
+
+    code = check(args, redactor)
+    checked: list[CheckedConnector] = getattr(args, "checked", [])
+    _network_details(args, checked)
+    if args.bundle and checked:
+        code = _bundle(args, redactor, checked, code)
+    return code
+
+
+def _network_details(args: argparse.Namespace, checked: list[CheckedConnector]) -> None:
+    reports = [_network(run.events) for run in checked]
+    if args.report is not None:
+        results = args.report.get("results")
+        if isinstance(results, list) and len(results) == len(reports):
+            for result, found in zip(results, reports, strict=True):
+                result["network"] = found
+        elif reports:
+            args.report["network"] = reports[0]
+    if args.verbose and not args.json:
+        for found in reports:
+            if found:
+                print("Network:")
+            for item in found:
+                print(f"  #{item['step']} {item['method']} {item['url']}")
+                print("\n".join(f"      {line}" for line in item["lines"]))
+
+
+def _network(events: list[Event] | Any) -> list[dict[str, Any]]:
+    found = []
+    for number, event in enumerate(events, 1):
+        facts = facts_for(event) if event.method else None
+        if facts is None:
+            continue
+        refused = not facts.chain and facts.scheme == "https" and (
+            "certificate" in event.error.lower() or "tls" in event.error.lower())
+        # A refused certificate leaves no chain: fetch it again, unverified, to name its CA.
+        chain = asyncio.run(probe_chain(facts.host, facts.port)) if refused else None
+        built = build_report(facts, chain=chain)
+        found.append({"step": number, "id": event.id, "method": event.method,
+                      "url": event.url, **built.to_dict(), "lines": built.lines()})
+    return found
+
+
+def _bundle(args: argparse.Namespace, redactor: Redactor, checked: list[CheckedConnector],
+            code: int) -> int:
+    from workbench.cli_commands import network_settings
+
+    events = [event for run in checked for event in run.events]
+    verdicts = [{"connector": run.name, "path": run.path, **run.verdict.to_dict()}
+                for run in checked]
+    first = Path(checked[0].path)
+    contents = BundleContents(events, redactor, __version__, network_settings(args), verdicts,
+                              first if first.is_file() else None, _secret_names(first))
+    try:
+        manifest = write_bundle(args.bundle, contents)
+    except OSError as exc:
+        print(f"error: the bundle could not be written to {args.bundle}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        if args.report is not None:
+            args.report["warnings"].append(f"The bundle could not be written to {args.bundle}.")
+            args.report.update(exit_code=max(code, USAGE), ok=False)
+        return max(code, USAGE)
+    masked = sum(r["count"] for r in manifest["redactions"])
+    print(f"Support bundle written to {args.bundle} ({len(manifest['files'])} files, "
+          f"{masked} values masked; see manifest.json inside).", file=sys.stderr)
+    if args.report is not None:
+        args.report["bundle"] = str(args.bundle)
+    return code
+
+
+def _secret_names(path: Path) -> list[str]:
+    from workbench.core.config import load_connector
+    from workbench.core.formspec import form_spec
+
+    try:
+        return form_spec(load_connector(path).blueprint).secret_names
+    except (ConfigError, InputError, OSError):
+        return []
+
 
 _MARKS = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}
 

@@ -50,6 +50,21 @@ def support_properties() -> dict[str, Any]:
         "same": {"type": "boolean"},
         "differences": {"type": "integer"},
         "rows": {"type": "array", "items": _row()},
+        # check: per request, the network laid bare; --bundle: where the bundle went
+        "network": {"type": "array", "items": {
+            "type": "object", "required": ["step", "host", "port", "address", "tls_version",
+                                           "chain", "trusted_by", "proxy", "warnings"],
+            "properties": {"step": {"type": "integer"}, "host": {"type": "string"},
+                           "port": {"type": "integer"}, "address": {"type": "string"},
+                           "dns": {"type": "array", "items": {"type": "string"}},
+                           "tls_version": {"type": "string"}, "cipher": {"type": "string"},
+                           "chain": {"type": "array", "items": {"type": "object"}},
+                           "host_matches": {"type": ["boolean", "null"]},
+                           "trusted_by": {"type": "string"}, "private_ca": {"type": "boolean"},
+                           "proxy": {"type": "string"}, "proxy_source": {"type": "string"},
+                           "no_proxy": {"type": "string"},
+                           "warnings": {"type": "array", "items": {"type": "string"}}}}},
+        "bundle": {"type": "string"},
     }
 
 

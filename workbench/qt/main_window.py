@@ -97,8 +97,10 @@ class MainWindow(QMainWindow):
         self.platform: PlatformPane = PlatformPane(
             self.log, self.session.values, self.preferences.transport_settings,
             self.webhooks.receiver, lambda: self.webhooks.webhook_url)
-        self.support = SupportActions(self, self.log, self.preferences.transport_settings)
+        self.support = SupportActions(self, self.log, self.preferences.transport_settings,
+                                      self._bundle_connector)
         self.log_pane.sig_compare_requested.connect(self.support.compare_events)
+        self.checks.sig_finished.connect(self.support.on_check_finished)
         self._centre = QStackedWidget()
         self._centre.addWidget(self.connection)
         self._centre.addWidget(self.platform)
@@ -177,6 +179,9 @@ class MainWindow(QMainWindow):
                      tip="Read a browser's HAR, redact it, and find what went wrong in it")
         self._action(file, "Co&mpare two runs…", self.support.ask_compare_files,
                      tip="Compare two HARs, session exports or bundles step by step")
+        self._action(file, "Export support &bundle…", self.support.ask_export_bundle,
+                     tip="A zip to attach to a ticket: HAR, timeline, verdict, connector "
+                     "without secrets, environment; every secret masked")
         file.addSeparator()
         self._action(file, "&Settings…", self._on_settings, "Ctrl+,")
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -203,6 +208,16 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About Connection Workbench", self._on_about)
 
     # -- slots ---------------------------------------------------------------------------------
+
+    def _bundle_connector(self) -> tuple[str, Path, list[str]] | None:
+        """The shown connector for a support bundle: name, file, secret field names."""
+        entry = self.session.entry
+        if entry is None or entry.loaded is None:
+            return None
+        from workbench.core.formspec import form_spec
+
+        blueprint = entry.loaded.blueprint
+        return blueprint.connector.name, entry.path, form_spec(blueprint).secret_names
 
     def _on_about(self) -> None:
         from workbench.qt.about import show_about

@@ -1,4 +1,5 @@
-"""The support engineer's menu actions: open a customer's HAR, compare two runs.
+"""The support engineer's menu actions: open a customer's HAR, compare two runs, export a
+support bundle.
 
 The main window only adds the menu entries; the windows these open are kept here, so they
 stay alive while shown, and a file that cannot be read is said in a message box.
@@ -13,6 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from workbench import __version__
+from workbench.core.bundle import BundleContents, write_bundle
+from workbench.core.check import CheckResult
 from workbench.core.diagnosis.har_file import diagnose_har
 from workbench.core.errors import InputError
 from workbench.core.events import Event, EventLog
@@ -25,16 +29,54 @@ from workbench.qt.aio import spawn
 
 HAR_FILTER = "HAR files (*.har);;JSON files (*.json);;All files (*)"
 RUN_FILTER = "Runs (*.har *.json *.zip);;All files (*)"
+BUNDLE_FILTER = "Support bundles (*.zip);;All files (*)"
+Connector = Callable[[], "tuple[str, Path, list[str]] | None"]  # (name, file, secret names)
 
 
 class SupportActions(QObject):
     """Opens HAR diagnoses and run comparisons as windows of their own."""
 
     def __init__(self, window: QWidget, log: EventLog,
-                 settings: Callable[[], TransportSettings]) -> None:
+                 settings: Callable[[], TransportSettings],
+                 connector: Connector | None = None) -> None:
         super().__init__(window)
         self._window, self._log, self._settings = window, log, settings
+        self._connector = connector
         self.windows: list[QWidget] = []
+        self.last_result: CheckResult | None = None  # the verdict a bundle carries
+
+    def on_check_finished(self, result: object) -> None:
+        """Remember the last check's result (CheckController.sig_finished)."""
+        if isinstance(result, CheckResult):
+            self.last_result = result
+
+    # -- support bundle --------------------------------------------------------------------
+
+    def ask_export_bundle(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self._window, "Export support bundle",
+                                              "workbench-support-bundle.zip", BUNDLE_FILTER)
+        if path:
+            self.export_bundle(path)
+
+    def export_bundle(self, path: str | Path) -> dict[str, object] | None:
+        """Write the session's log, the last verdict, the selected connector (without its
+        secrets) and the environment as a redacted zip; a failure is said, nothing lost."""
+        connector = self._connector() if self._connector is not None else None
+        verdicts = []
+        if self.last_result is not None:
+            verdicts.append({"connector": connector[0] if connector else "",
+                             **self.last_result.verdict.to_dict()})
+        contents = BundleContents(list(self._log), self._log.redactor, __version__,
+                                  self._settings(), verdicts,
+                                  connector[1] if connector else None,
+                                  connector[2] if connector else [])
+        try:
+            return write_bundle(path, contents)
+        except OSError as exc:
+            QMessageBox.warning(self._window, "Export failed",
+                                f"Could not write {path}:\n{exc.strerror or exc}\n\nThe log "
+                                "is unchanged; choose another location and try again.")
+            return None
 
     # -- HAR -------------------------------------------------------------------------------
 
