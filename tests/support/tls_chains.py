@@ -85,8 +85,11 @@ async def tls_server(chain: Chain, body: dict[str, object] | None = None
     """An HTTPS server on 127.0.0.1 presenting `chain`; yields its base URL."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(chain.server_chain, chain.server_key)
+    async def answer(_request: web.Request) -> web.Response:
+        return web.json_response(body or {"ok": True})
+
     app = web.Application()
-    app.router.add_get("/{tail:.*}", lambda _r: web.json_response(body or {"ok": True}))
+    app.router.add_get("/{tail:.*}", answer)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
