@@ -244,6 +244,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true",
                        help="show headers and bodies (redacted)")
     _network_arguments(check)
+    check.add_argument("--no-discovery", action="store_true", help="do not fetch the OAuth "
+                       "provider's metadata (.well-known) to check the connector against it")
     check.add_argument("--bundle", metavar="ZIP", help="also write a redacted support bundle "
                        "(HAR, timeline, verdicts, connector without secrets, environment)")
     check.set_defaults(run=_command("check", "cli_support"))  # cli_commands' check, then more

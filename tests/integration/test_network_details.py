@@ -3,6 +3,7 @@ TLS-inspection proxy's — seen through the transport, the HAR export, `check -v
 
 from __future__ import annotations
 
+import contextlib
 import json
 import textwrap
 from pathlib import Path
@@ -41,10 +42,8 @@ BEARER = textwrap.dedent("""\
 async def fetch(url: str, settings: TransportSettings) -> EventLog:
     log = EventLog()
     async with create_client(log, settings) as client:
-        try:
+        with contextlib.suppress(httpx.TransportError):
             await client.get(url + "/me")
-        except httpx.TransportError:
-            pass
     return log
 
 

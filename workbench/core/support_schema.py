@@ -65,6 +65,14 @@ def support_properties() -> dict[str, Any]:
                            "no_proxy": {"type": "string"},
                            "warnings": {"type": "array", "items": {"type": "string"}}}}},
         "bundle": {"type": "string"},
+        "discovery": {"type": "object", "required": ["metadata_url", "issuer", "findings"],
+                      "description": "the provider's metadata against the connector, and the "
+                      "run's JWTs against its keys",
+                      "properties": {"metadata_url": {"type": "string"},
+                                     "issuer": {"type": "string"},
+                                     "filled": {"type": "object"},
+                                     "findings": {"type": "array", "items": _finding()},
+                                     "jwt": {"type": "array", "items": _finding()}}},
     }
 
 
