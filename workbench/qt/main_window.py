@@ -27,6 +27,7 @@ from workbench.qt.theme import accent
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
+    from workbench.core.config.model import Blueprint
     from workbench.core.events import EventLog
     from workbench.core.library import LibraryEntry
     from workbench.qt.check_controller import CheckController
@@ -98,7 +99,7 @@ class MainWindow(QMainWindow):
             self.log, self.session.values, self.preferences.transport_settings,
             self.webhooks.receiver, lambda: self.webhooks.webhook_url)
         self.support = SupportActions(self, self.log, self.preferences.transport_settings,
-                                      self._bundle_connector)
+                                      self._bundle_connector, self._discovery_target)
         self.log_pane.sig_compare_requested.connect(self.support.compare_events)
         self.checks.sig_finished.connect(self.support.on_check_finished)
         self._centre = QStackedWidget()
@@ -193,6 +194,9 @@ class MainWindow(QMainWindow):
                      self.session.prove_negative, "Shift+F5")
         self.cancel_action = self._action(connection, "&Cancel", self._on_cancel, "Esc")
         self._action(connection, "&Renew token", self.session.renew)
+        self._action(connection, "Check against the provider's &metadata",
+                     self.support.check_discovery, tip="Fetch the provider's .well-known "
+                     "metadata and hold this connector (and the last token) against it")
         self._action(connection, "&Forget saved values…", self.session.forget)
 
         view = bar.addMenu("&View")
@@ -218,6 +222,16 @@ class MainWindow(QMainWindow):
 
         blueprint = entry.loaded.blueprint
         return blueprint.connector.name, entry.path, form_spec(blueprint).secret_names
+
+    def _discovery_target(self) -> tuple[Blueprint, dict[str, str]] | None:
+        entry = self.session.entry
+        if entry is None or entry.loaded is None:
+            return None
+        from workbench.core.formspec import form_spec
+
+        blueprint = entry.loaded.blueprint
+        typed = {k: v for k, v in self.connection.form.values().items() if v.strip()}
+        return blueprint, form_spec(blueprint).with_defaults(typed)
 
     def _on_about(self) -> None:
         from workbench.qt.about import show_about

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -24,13 +25,18 @@ from workbench.core.network_settings import TransportSettings
 from workbench.core.redaction import Redactor
 from workbench.core.run_diff import diff_runs
 from workbench.core.run_files import read_run
+from workbench.core.transport import create_client
 from workbench.core.wire_secrets import learn_secrets
 from workbench.qt.aio import spawn
+
+if TYPE_CHECKING:
+    from workbench.core.config.model import Blueprint
 
 HAR_FILTER = "HAR files (*.har);;JSON files (*.json);;All files (*)"
 RUN_FILTER = "Runs (*.har *.json *.zip);;All files (*)"
 BUNDLE_FILTER = "Support bundles (*.zip);;All files (*)"
 Connector = Callable[[], "tuple[str, Path, list[str]] | None"]  # (name, file, secret names)
+Target = Callable[[], "tuple[Blueprint, dict[str, str]] | None"]  # shown connector and values
 
 
 class SupportActions(QObject):
@@ -38,10 +44,10 @@ class SupportActions(QObject):
 
     def __init__(self, window: QWidget, log: EventLog,
                  settings: Callable[[], TransportSettings],
-                 connector: Connector | None = None) -> None:
+                 connector: Connector | None = None, target: Target | None = None) -> None:
         super().__init__(window)
         self._window, self._log, self._settings = window, log, settings
-        self._connector = connector
+        self._connector, self._target = connector, target
         self.windows: list[QWidget] = []
         self.last_result: CheckResult | None = None  # the verdict a bundle carries
 
@@ -49,6 +55,44 @@ class SupportActions(QObject):
         """Remember the last check's result (CheckController.sig_finished)."""
         if isinstance(result, CheckResult):
             self.last_result = result
+
+    # -- the provider's metadata -----------------------------------------------------------
+
+    def check_discovery(self) -> asyncio.Task[QWidget | None]:
+        """Hold the shown connector against its provider's metadata (and the last run's JWTs
+        against the provider's keys); the answer opens in a window."""
+        return spawn(self._check_discovery())
+
+    async def _check_discovery(self) -> QWidget | None:
+        from workbench.core.discovery import discover, jwks_of, verify_tokens
+        from workbench.core.templates import fill
+        from workbench.qt.discovery_view import DiscoveryView
+
+        target = self._target() if self._target is not None else None
+        entry = target[0].authentication if target is not None else None
+        if target is None or entry is None or entry.oauth2_settings is None:
+            QMessageBox.information(self._window, "Provider metadata",
+                                    "Select an OAuth2 connector first: only OAuth providers "
+                                    "publish metadata to check against.")
+            return None
+        blueprint, values = target
+        try:
+            token_url = fill(entry.oauth2_settings.token_url, values, what="token_url")
+        except InputError as exc:
+            QMessageBox.warning(self._window, "Provider metadata", str(exc))
+            return None
+        async with create_client(self._log, self._settings()) as client:
+            report = await discover(client, blueprint, values, token_url)
+            jwt = []
+            token = self.last_result.token if self.last_result is not None else None
+            if report.metadata and token is not None:
+                jwks = await jwks_of(client, report)
+                tokens = {k: v for k, v in (("access_token", token.access_token),
+                                            ("id_token", token.id_token or "")) if v}
+                if jwks:
+                    jwt = verify_tokens(tokens, jwks, report.issuer,
+                                        client_id=values.get("client_id", ""))
+        return self._show(DiscoveryView(blueprint.connector.name, report, jwt))
 
     # -- support bundle --------------------------------------------------------------------
 
