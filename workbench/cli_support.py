@@ -150,9 +150,9 @@ def _network_details(args: argparse.Namespace, checked: list[CheckedConnector]) 
         results = args.report.get("results")
         if isinstance(results, list) and len(results) == len(reports):
             for result, found in zip(results, reports, strict=True):
-                result["network"] = found
+                result["connections"] = found
         elif reports:
-            args.report["network"] = reports[0]
+            args.report["connections"] = reports[0]
     if args.verbose and not args.json:
         for found in reports:
             if found:

@@ -110,12 +110,12 @@ async def test_check_verbose_and_json_show_the_network(tmp_path: Path) -> None:
     assert text.code == 0, text.stderr
     assert "Network:" in text.stdout and "trusted by the CA bundle" in text.stdout
     assert "TLS TLSv1." in text.stdout and "TLS-inspection proxy" in text.stdout
-    network = data["network"][0]
+    network = data["connections"][0]
     assert network["tls_version"].startswith("TLSv1.") and len(network["chain"]) == 2
     assert network["host_matches"] is True and network["dns"] == ["127.0.0.1"]
-    assert refused["outcome"] == "network" and refused["network"][0]["chain"][0]["issuer"] \
+    assert refused["outcome"] == "network" and refused["connections"][0]["chain"][0]["issuer"] \
         == "Zscaler Int CA"
-    assert refused["network"][0]["trusted_by"].startswith("no trust store here")
+    assert refused["connections"][0]["trusted_by"].startswith("no trust store here")
     assert "tls-token-7781" not in text.stdout + json.dumps(data)
 
 

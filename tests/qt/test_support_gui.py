@@ -41,9 +41,9 @@ def test_the_network_tab_lays_the_connection_bare(qtbot: Any, qloop: Any, run: A
     pane.show()
 
     async def fetch() -> None:
-        async with tls_server(chain) as url:
-            async with create_client(log, TransportSettings(ca_bundle=str(chain.root))) as c:
-                await c.get(url + "/me")
+        settings = TransportSettings(ca_bundle=str(chain.root))
+        async with tls_server(chain) as url, create_client(log, settings) as client:
+            await client.get(url + "/me")
 
     run(fetch())
     event = next(e for e in log if e.method)

@@ -51,7 +51,7 @@ def support_properties() -> dict[str, Any]:
         "differences": {"type": "integer"},
         "rows": {"type": "array", "items": _row()},
         # check: per request, the network laid bare; --bundle: where the bundle went
-        "network": {"type": "array", "items": {
+        "connections": {"type": "array", "items": {
             "type": "object", "required": ["step", "host", "port", "address", "tls_version",
                                            "chain", "trusted_by", "proxy", "warnings"],
             "properties": {"step": {"type": "integer"}, "host": {"type": "string"},

@@ -61,8 +61,9 @@ class DiscoveryView(QWidget):
             item.setForeground(0, QBrush(QColor(accent(_ACCENTS[finding.severity]))))
             item.setToolTip(0, finding.title)
             item.setToolTip(1, finding.hint)
-        if self.findings.topLevelItemCount():
-            self.findings.setCurrentItem(self.findings.topLevelItem(0))
+        first = self.findings.topLevelItem(0)
+        if first is not None:
+            self.findings.setCurrentItem(first)
         self.resize(1000, 420)
 
     def _on_findings_current_changed(self, current: QTreeWidgetItem | None,
