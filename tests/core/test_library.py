@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from workbench.core.config import bundled_connectors_dir
-from workbench.core.library import ConnectorLibrary
+from workbench.core.library import ConnectorLibrary, load_library_file
+from workbench.core.load_marker import LoadMarker, left_behind
 
 GOOD = """\
 interface_parameters:
@@ -155,3 +158,40 @@ def test_search_matches_name_file_name_and_auth_type(tmp_path: Path) -> None:
     assert names("broken.yaml") == ["broken"]
     assert names("") == ["broken", "GitHub API", "OpenWeather"]
     assert names("nothing like it") == []
+
+
+def test_a_deferred_library_lists_files_at_once_and_takes_their_results_later(
+        tmp_path: Path) -> None:
+    good = _write(tmp_path, "good.yaml", GOOD.format(name="Good One"))
+    broken = _write(tmp_path, "broken.yaml", BROKEN_YAML)
+    library = ConnectorLibrary(deferred=True)
+    entries = library.add_folder(tmp_path)
+    assert all(e.pending and not e.ok and not e.problems for e in entries)
+    assert library.take_queued() == [broken, good] and library.take_queued() == []
+    for path in (good, broken):
+        library.settle(path, load_library_file(path))
+    assert library.get(good).ok and not library.get(broken).ok  # type: ignore[union-attr]
+    kept = library.reload(good)
+    assert kept.ok and library.take_queued() == [good]  # the old content stays meanwhile
+    library.remove(tmp_path)
+    assert library.settle(good, load_library_file(good)) is None  # gone: nothing to settle
+
+
+def test_a_load_marker_names_what_a_dead_process_was_loading(tmp_path: Path) -> None:
+    marker = LoadMarker(tmp_path)
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    marker.begin(first)
+    marker.begin(second)
+    marker.end(first)
+    assert marker.path.read_text() == str(second)
+    assert left_behind(tmp_path) == set()  # this process is alive: not a crash
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / f"loading-{dead}-7.txt").write_text(f"{first}\n{second}\n")
+    assert left_behind(tmp_path) == {first, second}
+    assert not (tmp_path / f"loading-{dead}-7.txt").exists()
+    marker.end(second)
+    assert not marker.path.exists()
+    marker.begin(first)  # still loading when the app quits normally: no crash to remember
+    marker.clear()
+    assert not marker.path.exists()

@@ -117,7 +117,7 @@ async def test_link_copies_are_one_link(sandbox: SandboxServer) -> None:
     assert run.code == 0, run.stderr
     result = report(run)
     assert result["outcome"] == "verified" and result["via"] == "webhook"
-    assert result["webhook"] == "verified" and result["hint"] == ""
+    assert result["webhook"]["verification"] == "verified" and result["hint"] == ""
 
 
 async def test_nobody_linking_says_what_to_check(sandbox: SandboxServer) -> None:

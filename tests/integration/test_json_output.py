@@ -145,7 +145,7 @@ async def test_job_json_is_only_the_object(sandbox: SandboxServer) -> None:
     assert failed["outcome"] == "failed" and failed["error_code"] == "InvalidCredentials"
     refused = one_object(await job(sandbox, "--set", "secret=not-the-secret", "--input",
                                    "username=x"))
-    assert refused["outcome"] == "refused" and refused["hint"]
+    assert refused["outcome"] == "unauthorized" and refused["hint"]
     usage = one_object(await workbench("job", "deck", "--json", "--input", "source_guid=x"))
     assert usage["outcome"] == "config_error" and "client_id" in usage["summary"]
     bad_json = one_object(await job(sandbox, "--input-json", "[1, 2"))

@@ -198,12 +198,7 @@ def _search_exports(log: EventLog, secrets: Iterable[str], where: str) -> None:
     assert "[redacted]" in har
 
 
-REDIRECTS = pytest.mark.xfail(reason="transport area (issue 14, Redirects): a 3xx the check "
-                               "follows ends in an internal error today", strict=False)
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=REDIRECTS) if "redirected" in n else n
-                                  for n in sorted(FLOWS)])
+@pytest.mark.parametrize("name", sorted(FLOWS))
 async def test_no_form_of_a_planted_secret_leaves_a_check(name: str, echo: EchoServer,
                                                           tmp_path: Path) -> None:
     flow = FLOWS[name]

@@ -23,8 +23,9 @@ from tests.support.connectors import auth_connector, check
 from tests.support.recording_server import RecordingServer, Seen
 from workbench.core.events import EventLog
 from workbench.core.har import to_har
+from workbench.core.json_report import check_report
 from workbench.core.network_settings import TransportSettings
-from workbench.core.report import check_json, check_text
+from workbench.core.report import check_text
 from workbench.core.session_export import to_json_export
 from workbench.core.transport import create_client
 
@@ -98,7 +99,7 @@ async def test_the_proxy_password_and_blob_are_masked_everywhere(proxy: AuthProx
         json.dumps(to_har(log, log.redactor, creator_version="test")),
         json.dumps(to_json_export(log, log.redactor, version="test")),
         check_text(result, log.redactor, verbose=True),
-        json.dumps(check_json(result, log.redactor)),
+        json.dumps(check_report(result, log.redactor, None, 0)),
     ]
     assert [_forbidden(text) for text in surfaces] == [[]] * len(surfaces)
     note = next(e.message for e in log if e.kind == "note" and "proxy" in e.message)

@@ -108,7 +108,8 @@ async def test_debug_logs_do_not_print_raw_response_headers(
 
 async def test_provider_text_cannot_drive_the_terminal_or_flood_it(
         server: RecordingServer, tmp_path: Path) -> None:
-    hostile = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\r\u202edesrever" + "A" * 300_000
+    # Under the body cap (256 KiB), so it reaches the verdict.
+    hostile = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\r\u202edesrever" + "A" * 200_000
     server.json("POST", "/token", {"error": "invalid_client", "error_description": hostile},
                 status=401)
     path = tmp_path / "oauth.yaml"
@@ -121,7 +122,7 @@ async def test_provider_text_cannot_drive_the_terminal_or_flood_it(
     assert "pwned" not in output or "\x1b" not in output
     assert max(len(line) for line in output.splitlines()) < 9000
     assert "more characters not shown" in run.stdout
-    assert len(output) < 100_000, "one cut line, not 300 kB twice"
+    assert len(output) < 100_000, "one cut line, not 200 kB twice"
 
 
 def _file(auth: str) -> str:

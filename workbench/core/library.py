@@ -2,7 +2,9 @@
 
 Bundled and opened folders and files are tracked by absolute path, so one file is one entry
 however it was reached. A file that fails to load stays in the library with its ConfigError;
-the views mark it instead of hiding it.
+the views mark it instead of hiding it. A `deferred` library only lists files and queues their
+loading (`take_queued`), so that a caller can load them elsewhere (the GUI, off its thread)
+and hand each result back (`settle`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from workbench.core.platforms.account import LoadedPlatform
 from workbench.core.sesam import is_sesam
 
 Origin = Literal["bundled", "opened"]
+Content = LoadedConnector | LoadedPlatform
 ORIGINS: tuple[Origin, ...] = ("bundled", "opened")
 GROUP_SEPARATOR = " ▸ "
 
@@ -42,6 +45,8 @@ class LibraryEntry:
     root: Path | None = None
     platform: LoadedPlatform | None = None
     """Set instead of `loaded` for a platform account file (Deck, StackOne)."""
+    pending: bool = False
+    """Listed, not loaded yet (a deferred library's first load is under way)."""
 
     @property
     def name(self) -> str:
@@ -138,10 +143,12 @@ class LibraryChanges:
 class ConnectorLibrary:
     """The folders and files the user works with, and one entry per connector file in them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, deferred: bool = False) -> None:
         self._roots: dict[Path, Origin] = {}
         self._files: dict[Path, Origin] = {}
         self._entries: dict[Path, LibraryEntry] = {}
+        self._deferred = deferred
+        self._queued: list[Path] = []
 
     def add(self, path: str | os.PathLike[str], origin: Origin = "opened") -> list[LibraryEntry]:
         """Add a folder (every connector file under it) or a single file."""
@@ -167,9 +174,27 @@ class ConnectorLibrary:
         return known if known else self._load(file, origin, None)
 
     def reload(self, path: str | os.PathLike[str]) -> LibraryEntry:
-        """Read a file of the library again from disk; KeyError if it is not in the library."""
+        """Read a file of the library again from disk; KeyError if it is not in the library.
+        Deferred, the entry stays as it is until the new result is settled."""
         old = self._entries[_normal(path)]
+        if self._deferred:
+            self._queued.append(old.path)
+            return old
         return self._load(old.path, old.origin, old.root)
+
+    def take_queued(self) -> list[Path]:
+        """The files waiting to be loaded (deferred library), oldest first; the queue empties."""
+        queued, self._queued = list(dict.fromkeys(self._queued)), []
+        return queued
+
+    def settle(self, path: Path, result: Content | ConfigError) -> LibraryEntry | None:
+        """Store a load's result for its entry; None if the file left the library meanwhile."""
+        old = self._entries.get(path)
+        if old is None:
+            return None
+        entry = _entry(old.path, old.origin, old.root, result)
+        self._entries[path] = entry
+        return entry
 
     def rescan(self) -> LibraryChanges:
         """Pick up files created in, and drop files deleted from, the library's folders."""
@@ -235,15 +260,31 @@ class ConnectorLibrary:
         return sorted(self._entries)
 
     def _load(self, file: Path, origin: Origin, root: Path | None) -> LibraryEntry:
-        try:
-            content = _load_file(file)
-            entry = (LibraryEntry(file, origin, platform=content, root=root)
-                     if isinstance(content, LoadedPlatform)
-                     else LibraryEntry(file, origin, loaded=content, root=root))
-        except ConfigError as error:
-            entry = LibraryEntry(file, origin, error=error, root=root)
+        if self._deferred:
+            entry = LibraryEntry(file, origin, root=root, pending=True)
+            self._queued.append(file)
+        else:
+            entry = _entry(file, origin, root, load_library_file(file))
         self._entries[file] = entry
         return entry
+
+
+def _entry(file: Path, origin: Origin, root: Path | None,
+           result: Content | ConfigError) -> LibraryEntry:
+    if isinstance(result, ConfigError):
+        return LibraryEntry(file, origin, error=result, root=root)
+    if isinstance(result, LoadedPlatform):
+        return LibraryEntry(file, origin, platform=result, root=root)
+    return LibraryEntry(file, origin, loaded=result, root=root)
+
+
+def load_library_file(file: Path) -> Content | ConfigError:
+    """Load one file of the library; its problems are returned, never raised (this runs on a
+    worker thread in the GUI, where an exception would be lost)."""
+    try:
+        return _load_file(file)
+    except ConfigError as error:
+        return error
 
 
 def _auth_label(auth: Authentication | None) -> str:

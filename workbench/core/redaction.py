@@ -186,7 +186,7 @@ class Redactor:
         return [(name, self.header(name, value)) for name, value in headers]
 
     def url(self, url: str) -> str:
-        return self.text(self._url_structure(self._mask_values(url)))
+        return self.text(self._url_structure(url))  # a user name stays readable
 
     def body(self, body: str, content_type: str = "") -> str:
         """Mask a request or response body: JSON by key, forms by field, then by value."""
@@ -195,12 +195,10 @@ class Redactor:
         kind = content_type.lower()
         stripped = body.lstrip()
         if "json" in kind or stripped[:1] in ("{", "["):
-            try:
-                data = json.loads(body)
-            except ValueError:
+            try:  # too deep for the walk (a hostile body): masked as text below
+                return self.text(json.dumps(self._json(json.loads(body)), ensure_ascii=False))
+            except (ValueError, RecursionError):
                 pass
-            else:
-                return self.text(json.dumps(self._json(data), ensure_ascii=False))
         if "x-www-form-urlencoded" in kind or _looks_like_form(body):
             return self.text(self._form(body))
         return self.text(body)

@@ -121,12 +121,12 @@ def learn_body(redactor: Learner, body: bytes, content_type: str | None) -> None
     text = body.decode("utf-8", errors="replace")
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
+        try:  # a body nested thousands deep is not JSON to learn from: the text rules apply
+            found = list(_sensitive_json(redactor.is_sensitive_key, json.loads(stripped)))
+        except (ValueError, RecursionError):
             pass
         else:
-            for value in _sensitive_json(redactor.is_sensitive_key, data):
+            for value in found:
                 redactor.add_value(value)
             return
     form = "x-www-form-urlencoded" in (content_type or "").lower()

@@ -72,6 +72,13 @@ class LibraryModel(QStandardItemModel):
         for key in [k for k, g in self._groups.items() if g.rowCount() == 0]:
             self.removeRow(self._groups.pop(key).row())
 
+    def update(self, entries: Iterable[LibraryEntry]) -> None:
+        """Show new content for entries already listed (a load finished): only their rows."""
+        for entry in entries:
+            item = self._rows.get(entry.path)
+            if item is not None:
+                _show(item, entry)
+
     def entry(self, index: QModelIndex) -> LibraryEntry | None:
         """The entry on `index` (of this model or a proxy of it), None on a group row."""
         entry = index.data(ENTRY_ROLE)
@@ -182,7 +189,12 @@ def _show(item: QStandardItem, entry: LibraryEntry) -> None:
     item.setData(f"{entry.name.casefold()}\0{entry.path}", SORT_ROLE)
     item.setText(entry.name)
     item.setToolTip(_tooltip(entry))
-    if entry.ok:
+    if entry.pending:
+        item.setData(None, Qt.ItemDataRole.ForegroundRole)
+        item.setData(None, _DETAIL_COLOUR_ROLE)
+        item.setIcon(_blank_icon())
+        item.setData("loading…", DETAIL_ROLE)
+    elif entry.ok:
         item.setData(None, Qt.ItemDataRole.ForegroundRole)
         item.setData(None, _DETAIL_COLOUR_ROLE)
         item.setIcon(_blank_icon())
@@ -208,6 +220,8 @@ def _group_item(entry: LibraryEntry) -> QStandardItem:
 
 
 def _tooltip(entry: LibraryEntry) -> str:
+    if entry.pending:
+        return f"{entry.path}\nLoading…"
     if entry.ok:
         return f"{entry.name}\n{entry.path}\nAuth: {entry.auth_label}"
     first = entry.problems[0] if entry.problems else None

@@ -3,6 +3,10 @@
 The pane watches every file and folder of the library. Editors save in bursts (truncate and
 write, or write a temp file and rename it over the original), so changes are collected for a
 moment and handled once; a file replaced by a rename drops out of the watcher and is re-added.
+
+Files load on a worker thread (LibraryLoader): the pane lists a file at once, waits a moment
+for quick loads, and fills in the rest as they finish, so no file freezes the window. A file
+that the app was loading when it died last time is not reopened on its own (core.load_marker).
 """
 
 from __future__ import annotations
@@ -33,13 +37,23 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config.loader import CONNECTOR_SUFFIXES, bundled_connectors_dir
-from workbench.core.library import ConnectorLibrary, LibraryEntry
+from workbench.core.errors import ConfigError, ConfigProblem
+from workbench.core.library import ConnectorLibrary, Content, LibraryEntry
+from workbench.core.load_marker import left_behind
+from workbench.qt.library_loader import LibraryLoader
 from workbench.qt.library_model import LibraryDelegate, LibraryFilter, LibraryModel
 
 RECENT_KEY = "library/recent"
 OPENED_KEY = "library/opened"
 MAX_RECENT = 10
 DEBOUNCE_MS = 200
+# How long opening waits for loads to finish (painting meanwhile) before it lists the rest as
+# loading: long enough for any normal file on a busy machine, short enough to not feel stuck.
+OPEN_WAIT_MS = 2000
+RESTORE_WAIT_MS = 1000
+SETTLE_MS = 30  # results arriving together are shown together
+NOT_REOPENED = ("not reopened: Connection Workbench stopped while loading this file last time "
+                "(it may be what made it crash or hang); open it again to try once more")
 
 
 class LibraryPane(QWidget):
@@ -52,7 +66,13 @@ class LibraryPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._library = ConnectorLibrary()
+        self._library = ConnectorLibrary(deferred=True)
+        marker_folder = Path(QSettings().fileName()).parent
+        self._left_behind = left_behind(marker_folder)  # what a crash or a kill left
+        self._not_reopened: set[Path] = set()  # listed as such until opened or changed
+        self._loader = LibraryLoader(marker_folder, parent=self)
+        self._arrived: list[tuple[Path, Content | ConfigError]] = []
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._selected: Path | None = None  # kept while a search hides the row
         self._quiet = False  # set while models change, so only the user's picks are emitted
         self._model = LibraryModel(self)
@@ -100,31 +120,42 @@ class LibraryPane(QWidget):
         self._watcher.fileChanged.connect(self._on_watcher_changed)
         self._watcher.directoryChanged.connect(self._on_watcher_changed)
         self._debounce.timeout.connect(self._on_debounce_timeout)
+        self._loader.sig_loaded.connect(self._on_loader_loaded)
+        self._loader.sig_overdue.connect(self._on_loader_overdue)
+        self._settle.timeout.connect(self._on_settle_timeout)
 
     def load_bundled(self, folder: Path | None = None) -> None:
         """Add the shipped connectors (or those in `folder`)."""
         self._library.add_folder(folder or bundled_connectors_dir(), "bundled")
-        self._refresh()
+        self._load_queued(OPEN_WAIT_MS)
 
     def restore_opened(self) -> None:
-        """Reopen what was opened last time (files and folders that still exist)."""
+        """Reopen what was opened last time (files and folders that still exist). A file that
+        is slow to load is listed as loading; start-up does not wait for it."""
         for path in _read_paths(OPENED_KEY):
             if path.exists():
                 self._library.add(path, "opened")
-        self._refresh()
+        self._load_queued(RESTORE_WAIT_MS)
         self._save_opened()
 
     def open_paths(self, paths: list[Path]) -> list[LibraryEntry]:
         """Open connector files or folders (File ▸ Open, a drop, the command line) and select
-        the first connector opened."""
+        the first connector opened. A file not reopened after a crash is tried again."""
         opened = [entry for path in paths for entry in self._library.add(path, "opened")]
-        self._refresh()
+        for entry in opened:
+            if entry.path in self._not_reopened:
+                self._library.reload(entry.path)
+        self._load_queued(OPEN_WAIT_MS)
         self._save_opened()
         existing = [Path(os.path.abspath(Path(p).expanduser())) for p in paths if Path(p).exists()]
         _write_paths(RECENT_KEY, [*existing, *self.recent_paths()], MAX_RECENT)
         if opened:
             self.select_path(opened[0].path)
-        return opened
+        return [self._library.get(e.path) or e for e in opened]
+
+    def loading(self) -> bool:
+        """Whether some files are still being loaded."""
+        return self._loader.busy() or bool(self._arrived)
 
     def remove_path(self, path: Path) -> None:
         """Take an opened folder or file out of the library (and out of the next session)."""
@@ -229,20 +260,74 @@ class LibraryPane(QWidget):
 
     def _on_debounce_timeout(self) -> None:
         changed, self._changed = self._changed, set()
-        before = {e.path: e for e in self._library.entries()}
+        before = {e.path for e in self._library.entries()}
         self._library.rescan()
         # A file saved by rename, or deleted and written again, is no longer watched: re-read it.
         watched = set(self._watcher.files())
         stale = {p for p in self._library.files() if str(p) not in watched}
-        reloaded = []
-        for path in sorted((changed | stale) & before.keys()):
-            if self._library.get(path) is None:
-                continue
-            entry = self._library.reload(path)
-            if not entry.same_content(before[path]):
-                reloaded.append(entry)
+        for path in sorted((changed | stale) & before):
+            if self._library.get(path) is not None:
+                self._library.reload(path)  # the new content is shown when it has loaded
+        self._load_queued(0)
+
+    def _load_queued(self, wait_ms: int) -> None:
+        """Hand the library's queued files to the loader (listing those not reopened after a
+        crash as such), show the library, and wait up to `wait_ms` for the loads."""
+        queued = self._library.take_queued()
+        for path in [p for p in queued if p in self._left_behind]:
+            queued.remove(path)
+            self._left_behind.discard(path)
+            self._not_reopened.add(path)
+            self._library.settle(path, ConfigError([ConfigProblem(str(path), 0, 0, "",
+                                                                  NOT_REOPENED)]))
+        self._not_reopened.difference_update(queued)
+        self._loader.submit(queued)
         self._refresh()
-        for entry in reloaded:
+        self._loader.wait(queued, wait_ms)
+        self._on_settle_timeout()  # what arrived while waiting shows now, not a moment later
+
+    def _on_loader_loaded(self, path: Path, result: Content | ConfigError) -> None:
+        self._arrived.append((path, result))
+        if not self._settle.isActive():
+            self._settle.start()
+
+    def _on_loader_overdue(self, path: Path) -> None:
+        entry = self._library.get(path)
+        if entry is None or not entry.pending:
+            return  # a reload taking long: the entry keeps its last good content meanwhile
+        seconds = f"{self._loader.budget_s:.0f}"
+        message = (f"still loading after {seconds} s; gave up waiting (is the file huge or "
+                   "hostile?). It is listed here if it ever finishes.")
+        self._arrived.append((path, ConfigError([ConfigProblem(str(path), 0, 0, "", message)])))
+        self._on_settle_timeout()
+
+    def _on_settle_timeout(self) -> None:
+        """Show every result that arrived: first loads of the picked connector pick it anew,
+        changed files are announced as reloaded."""
+        self._settle.stop()
+        arrived, self._arrived = self._arrived, []
+        if not arrived:
+            return
+        picked, reloaded, settled = None, {}, {}
+        for path, result in arrived:
+            before = self._library.get(path)
+            entry = self._library.settle(path, result)
+            if entry is None or before is None:
+                continue
+            settled[path] = entry
+            if before.pending and path == self._selected:
+                picked = entry
+            elif not before.pending and not entry.same_content(before):
+                reloaded[path] = entry
+        self._quiet = True
+        try:
+            self._model.update(settled.values())  # only these rows: a folder may hold 10,000
+        finally:
+            self._quiet = False
+        self._sync_view()
+        if picked is not None:
+            self.sig_connector_selected.emit(picked)
+        for entry in reloaded.values():
             self.sig_connector_reloaded.emit(entry)
 
     def _refresh(self) -> None:

@@ -154,10 +154,14 @@ class ConnectorSession(QObject):
 
     def _show_broken(self, entry: LibraryEntry) -> None:
         self._spec = FormSpec(())
-        self._form.set_spec(self._spec, {}, f"{entry.name} could not be loaded")
+        self._form.set_spec(self._spec, {}, f"{entry.name} is loading" if entry.pending
+                            else f"{entry.name} could not be loaded")
         self._pane.set_can_test(False)
         self._pane.authorize_button.hide()
         self._pane.received.clear()
+        if entry.pending:
+            self._pane.banner.show_message(f"Loading {entry.path.name}…", "info")
+            return
         count = len(entry.problems)
         first = entry.problems[0].format().splitlines()[0] if entry.problems else ""
         self._pane.banner.show_message(

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Discriminator, Tag
 from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.config.findings import Finding
 from workbench.core.config.model import IMPLIED_AUTH_FIELDS, RESPONSE_ONLY_KEYS, Blueprint
-from workbench.core.templates import BASE_URL, placeholders
+from workbench.core.templates import BASE_URL, malformed_placeholders, placeholders
 
 MISSPELLING_CUTOFF = 0.8
 ALWAYS_DEFINED = frozenset({BASE_URL, "current_item"})
@@ -82,9 +82,12 @@ def _model_for(annotation: Any, value: dict[Any, Any]) -> type[BaseModel] | None
 
 
 def unknown_placeholders(data: dict[Any, Any]) -> list[Finding]:
-    """`{name}` / `{{%name%}}` in base_url, default headers and check steps naming nothing."""
+    """`{name}` / `{{%name%}}` in base_url, default headers and check steps naming nothing, and
+    near misses (`{name,}`, `{{%BASE_URL%}`) there and in the OAuth2 URLs."""
     known = _defined_names(data)
-    findings = []
+    findings = [Finding(loc, miss.message, needle=miss.written)
+                for loc, text in [*_templated_strings(data), *_oauth2_urls(data)]
+                for miss in malformed_placeholders(text, known)]
     for loc, text in _templated_strings(data):
         for name in sorted(placeholders(text) - known):
             written = _as_written(text, name)
@@ -150,6 +153,14 @@ def _templated_strings(data: dict[Any, Any]) -> Iterator[tuple[tuple[Any, ...], 
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         loc = ("pre_run_configurations", "steps", index)
         yield from _strings(step, loc, ("endpoint", "headers", "query_params", "body"))
+
+
+def _oauth2_urls(data: dict[Any, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    where = ("interface_parameters", "section", "source")
+    source = _get(_get(_get(data, where[0]), where[1]), where[2])
+    for index, entry in enumerate(source if isinstance(source, list) else []):
+        yield from _strings(_get(entry, "oauth2_settings"), (*where, index, "oauth2_settings"),
+                            ("token_url", "authorization_url", "device_authorization_url"))
 
 
 def _strings(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
-from workbench.core.config.yaml_loader import NodePosition, Position, dotted, problem_at
-from workbench.core.errors import ConfigProblem
+from workbench.core.config.limits import MAX_PROBLEMS
+from workbench.core.config.positions import NodePosition, Position, dotted, problem_at
+from workbench.core.errors import ConfigError, ConfigProblem
+
+Loaded = TypeVar("Loaded")
 
 
 @dataclass(frozen=True)
@@ -51,3 +56,35 @@ def _refine(text: str, position: Position, needle: str) -> Position:
         return position
     index = lines[position.line - 1].find(needle, position.column - 1)
     return Position(position.line, index + 1) if index >= 0 else position
+
+
+def capped(problems: Iterable[ConfigProblem]) -> list[ConfigProblem]:
+    """Problems in file order, at most MAX_PROBLEMS of them; one more line counts the rest
+    (at the first one left out), so a file of 50,000 mistakes reads in a screenful."""
+    ordered = sorted(problems, key=lambda p: (p.line, p.column))
+    if len(ordered) <= MAX_PROBLEMS:
+        return ordered
+    rest = ordered[MAX_PROBLEMS]
+    message = f"… and {len(ordered) - MAX_PROBLEMS:,} more problems"
+    return [*ordered[:MAX_PROBLEMS], replace(rest, where="", message=message)]
+
+
+def loader_guard(
+    load: Callable[[str, Any], Loaded]
+) -> Callable[[str, Any], Loaded]:
+    """Let nothing but ConfigError out of a loader: whatever else goes wrong (a bug, a case
+    nobody foresaw) still lists the file as broken instead of crashing the caller."""
+
+    @functools.wraps(load)
+    def guarded(text: str, path: Any = "<text>") -> Loaded:
+        try:
+            return load(text, path)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            logging.getLogger(__name__).debug("loading %s failed", path, exc_info=True)
+            detail = str(exc)[:200]
+            message = f"could not be loaded (internal error: {type(exc).__name__}: {detail})"
+            raise ConfigError([ConfigProblem(str(path), 1, 1, "", message)]) from None
+
+    return guarded

@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from workbench.core.auth.plugins import VendorScheme, vendor_scheme, vendor_schemes
-from workbench.core.config.findings import Finding, place
+from workbench.core.config.findings import Finding, capped, place
+from workbench.core.config.limits import deep_json
 from workbench.core.config.model import Blueprint, Text, _Open
+from workbench.core.config.positions import NodePosition, Position, offset_position, problem_at
 from workbench.core.config.validation import validation_findings
-from workbench.core.config.yaml_loader import NodePosition, Position, parse_yaml, problem_at
+from workbench.core.config.yaml_loader import check_text, parse_yaml
 from workbench.core.errors import ConfigError
 
 MANIFEST_NAME = "manifest.json"
@@ -135,8 +137,15 @@ def is_manifest_path(path: str | Path) -> bool:
 
 def load_manifest_data(text: str, path: str) -> tuple[Blueprint, NodePosition]:
     """Parse and validate a manifest and turn it into a Blueprint; problems name line:col."""
+    check_text(text, path)
+    too_deep = deep_json(text)  # before json.loads, which would hit RecursionError
+    if too_deep is not None:
+        offset, message = too_deep
+        raise ConfigError([problem_at(path, text, offset_position(text, offset), "", message)])
     try:
-        json.loads(text)
+        # Only the syntax is checked here: numbers stay text (no 4,300-digit int conversion);
+        # the YAML pass below reads the values, within the limits.
+        json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except json.JSONDecodeError as exc:
         position = Position(exc.lineno, exc.colno)
         message = f"not valid JSON: {exc.msg}"
@@ -154,7 +163,7 @@ def load_manifest_data(text: str, path: str) -> tuple[Blueprint, NodePosition]:
         findings += validation_findings(exc)
     problems = parsed.problems + place(findings, path, text, parsed.positions)
     if problems or manifest is None:
-        raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
+        raise ConfigError(capped(problems))
     try:
         return Blueprint.model_validate(as_blueprint(manifest, path)), parsed.positions
     except ValidationError as exc:  # a manifest that validates yields a valid Blueprint

@@ -184,7 +184,8 @@ def _source_kind(entry: Any) -> str:
     if kind == "authentication":
         return "authentication"
     looks_like_auth = "auth_type" in entry or "fields" in entry
-    return "authentication" if looks_like_auth and kind not in _PARAMETER_TYPES else "parameter"
+    known = isinstance(kind, str) and kind in _PARAMETER_TYPES  # `type: [[…]]` is no type
+    return "authentication" if looks_like_auth and not known else "parameter"
 
 
 # Each entry validates against exactly one model, so errors name that model's keys.

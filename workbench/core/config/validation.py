@@ -105,5 +105,10 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
+        return f"'{_clip(value)}'"
+    return _clip(str(value))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """A value quoted in a message is cut short: it may be kilobytes long."""
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -4,68 +4,45 @@ PyYAML's SafeLoader speaks YAML 1.1, where `on`, `no` and `y` are booleans, `075
 `1:20` is base 60 and `2022-11-28` is a date. Connector files are written by people who mean
 text there, so only `true`/`false` (any case) are booleans, only plain decimals are numbers, and
 everything else stays the string that was typed. Duplicate keys, which PyYAML silently lets the
-last one win, are reported.
+last one win, are reported. The limits of `limits.py` are enforced while the document is
+composed; libyaml's parser is used when it is installed (ten times faster), the pure-Python one
+for the wording of errors.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import Reader
+from yaml.resolver import Resolver
 
+from workbench.core.config.limits import (
+    MAX_LINE_CHARS,
+    GuardedComposer,
+    LimitError,
+    long_line,
+    size_problem,
+)
+from workbench.core.config.positions import (
+    NodePosition,
+    PathPart,
+    Position,
+    dotted,
+    offset_position,
+    problem_at,
+)
+from workbench.core.config.yaml_errors import syntax_problem, unprintable_message
 from workbench.core.errors import ConfigError, ConfigProblem
 
-PathPart = str | int
+__all__ = ["NodePosition", "ParsedYaml", "Position", "check_text", "dotted", "offset_position",
+           "parse_yaml", "problem_at"]
 MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class Position(NamedTuple):
-    """A 1-based line and column in the source text."""
-
-    line: int
-    column: int
-
-    @classmethod
-    def of(cls, mark: yaml.Mark) -> Position:
-        return cls(mark.line + 1, mark.column + 1)
-
-
-@dataclass
-class NodePosition:
-    """Where one node sits: its key (None for list items and the root) and its value."""
-
-    value: Position
-    key: Position | None = None
-    children: dict[Any, NodePosition] = field(default_factory=dict)
-
-    @property
-    def anchor(self) -> Position:
-        """The position to show for the node as a whole: its key if it has one."""
-        return self.key or self.value
-
-    def child(self, part: Any) -> NodePosition | None:
-        found = self.children.get(part)
-        if found is None and isinstance(part, str):
-            found = next((c for k, c in self.children.items() if str(k) == part), None)
-        return found
-
-    def locate(self, path: Sequence[Any]) -> tuple[tuple[Any, ...], NodePosition]:
-        """Follow `path` as far as the document goes, skipping parts that are not in it.
-
-        Validation errors carry parts that name no key (union tags like `authentication`);
-        those are skipped, so the answer is the deepest node the document really has.
-        """
-        node, found = self, []
-        for part in path:
-            nxt = node.child(part)
-            if nxt is not None:
-                node = nxt
-                found.append(part)
-        return tuple(found), node
 
 
 @dataclass
@@ -75,25 +52,6 @@ class ParsedYaml:
     data: Any
     positions: NodePosition
     problems: list[ConfigProblem]
-
-
-def dotted(path: Sequence[PathPart]) -> str:
-    """`("a", "b", 1, "c")` → `a.b[1].c`."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def problem_at(
-    path: str, text: str, position: Position | None, where: str, message: str
-) -> ConfigProblem:
-    """A ConfigProblem at `position` of `text`, with the offending line attached."""
-    if position is None:
-        return ConfigProblem(path, 0, 0, where, message)
-    lines = text.splitlines()
-    source = lines[position.line - 1] if 0 < position.line <= len(lines) else ""
-    return ConfigProblem(path, position.line, position.column, where, message, source.rstrip())
 
 
 # Only the YAML 1.2 core forms (minus leading zeros) count as numbers or booleans.
@@ -128,15 +86,94 @@ def _resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
     return {first: entries for first, entries in table.items() if entries}
 
 
-class ConnectorYamlLoader(yaml.SafeLoader):
-    """SafeLoader with connector-friendly scalars (see the module docstring)."""
+class _Constructing(GuardedComposer, SafeConstructor, Resolver):
+    """Connector scalars, the composer's limits, and constructor slips as YAML errors."""
 
     yaml_implicit_resolvers = _resolvers()
+    dispose: Callable[[], None]  # the parser's
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except Exception:
+            # An explicit tag on text it cannot read (`!!int abc`, `!!int`, `!!timestamp soon`).
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            raise ConstructorError(None, None, f"this is not a valid !!{tag} value",
+                                   node.start_mark) from None
+
+
+class ConnectorYamlLoader(_Constructing, yaml.SafeLoader):
+    """SafeLoader with connector-friendly scalars and limits (see the module docstring)."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self.start_counting()
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml: the pure-Python parser does it all
+    _FastLoader: Callable[[str], _Constructing] | None = None
+else:
+    class _FastYamlLoader(_Constructing, CParser):
+        """The same, on libyaml's scanner and parser (events only: composing stays ours)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            GuardedComposer.__init__(self)
+            self.start_counting()
+
+    _FastLoader = _FastYamlLoader
+
+# Past this size, a file libyaml refused is not parsed again for the pure-Python wording.
+_REWORD_LIMIT = 256 * 1024
 
 
 def parse_yaml(text: str, path: str = "<text>") -> ParsedYaml:
-    """Parse one YAML document; a syntax error raises ConfigError with its position."""
-    loader = ConnectorYamlLoader(text)
+    """Parse one YAML document; a syntax error or a limit crossed raises ConfigError with its
+    position."""
+    check_text(text, path)
+    if _FastLoader is not None:
+        try:
+            return _parse(_FastLoader, text, path)
+        except yaml.YAMLError as exc:
+            # libyaml words errors its own way and refuses escapes ("\ud83d\ude00") that the
+            # pure-Python parser reads; the latter has the last word, unless that is slow.
+            if isinstance(exc, LimitError) or len(text) > _REWORD_LIMIT:
+                raise ConfigError([syntax_problem(exc, path, text)]) from None
+    try:
+        return _parse(ConnectorYamlLoader, text, path)
+    except yaml.YAMLError as exc:
+        raise ConfigError([syntax_problem(exc, path, text)]) from None
+
+
+def check_text(text: str, path: str) -> None:
+    """Refuse, before any parser sees it, text that is too big, has a line too long, or holds
+    a character YAML cannot (NUL and other controls, lone surrogates)."""
+    found = _text_problem(text)
+    if found is not None:
+        raise ConfigError([problem_at(path, text, *found)])
+
+
+def _text_problem(text: str) -> tuple[Position, str, str] | None:
+    too_big = size_problem(len(text), "the text")
+    if too_big is not None:
+        return Position(1, 1), "", too_big
+    too_long = long_line(text)
+    if too_long is not None:
+        return Position(too_long[0], MAX_LINE_CHARS + 1), "", too_long[1]
+    bad = Reader.NON_PRINTABLE.search(text)
+    if bad is not None:
+        return offset_position(text, bad.start()), "", unprintable_message(bad.group())
+    return None
+
+
+def _parse(loader_class: Callable[[str], _Constructing], text: str, path: str) -> ParsedYaml:
+    loader = loader_class(text)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -148,14 +185,12 @@ def parse_yaml(text: str, path: str = "<text>") -> ParsedYaml:
         data = loader.construct_document(root)  # also folds `<<` merge keys into their maps
         positions = NodePosition(Position.of(root.start_mark))
         _record(loader, root, positions, {})
-    except yaml.YAMLError as exc:
-        raise ConfigError([_syntax_problem(exc, path, text)]) from None
     finally:
         loader.dispose()
     return ParsedYaml(data, positions, problems)
 
 
-def _key(loader: ConnectorYamlLoader, node: Node) -> Any:
+def _key(loader: _Constructing, node: Node) -> Any:
     if not isinstance(node, ScalarNode):
         return None
     key = loader.construct_object(node)
@@ -170,7 +205,7 @@ def _value_position(key_node: Node, value_node: Node) -> Position:
 
 
 def _record(
-    loader: ConnectorYamlLoader, node: Node, into: NodePosition, done: dict[int, NodePosition]
+    loader: _Constructing, node: Node, into: NodePosition, done: dict[int, NodePosition]
 ) -> None:
     """Fill `into.children` from `node`, recursively; a later duplicate key wins, as in dicts.
 
@@ -195,7 +230,7 @@ def _record(
 
 
 def _structure_problems(
-    loader: ConnectorYamlLoader, root: Node
+    loader: _Constructing, root: Node
 ) -> Iterator[tuple[tuple[PathPart, ...], Position, str, bool]]:
     """(path, position, message, fatal) for keys given twice in one mapping (merge keys
     excepted: overriding them is their point) and, fatally, aliases that contain themselves."""
@@ -226,56 +261,3 @@ def _structure_problems(
         done.add(id(node))
 
     yield from walk(root, ())
-
-
-def _syntax_problem(exc: yaml.YAMLError, path: str, text: str) -> ConfigProblem:
-    if not isinstance(exc, yaml.MarkedYAMLError):
-        mark = getattr(exc, "position", None)  # a ReaderError: a character YAML cannot hold
-        where = _offset_position(text, mark) if isinstance(mark, int) else None
-        return problem_at(path, text, where, "", f"not valid YAML: {exc}")
-    problem = exc.problem or "not valid YAML"
-    mark = exc.problem_mark or exc.context_mark
-    if "end of stream" in problem and exc.context and "quoted scalar" in exc.context:
-        return problem_at(
-            path,
-            text,
-            Position.of(exc.context_mark) if exc.context_mark else None,
-            "",
-            "unclosed quote: the quoted text starting here never ends",
-        )
-    unclosed = _unclosed_bracket(exc, problem)
-    if unclosed and exc.context_mark is not None:
-        return problem_at(path, text, Position.of(exc.context_mark), "", unclosed)
-    position = Position.of(mark) if mark else None
-    return problem_at(path, text, position, "", _plain_syntax_message(exc, problem))
-
-
-def _unclosed_bracket(exc: yaml.MarkedYAMLError, problem: str) -> str | None:
-    """A `[` or `{` never closed: point at where it opened, not at the end of the file."""
-    context = exc.context or ""
-    if exc.context_mark is None or "stream end" not in problem:
-        return None
-    for kind, closer in (("flow sequence", "]"), ("flow mapping", "}")):
-        if kind in context:
-            return f"unclosed bracket: the list or mapping opened here never gets its '{closer}'"
-    return None
-
-
-def _plain_syntax_message(exc: yaml.MarkedYAMLError, problem: str) -> str:
-    if "'\\t'" in problem:
-        return "tab character: YAML indents with spaces only"
-    if problem.startswith("expected <block end>"):
-        return "bad indentation: this line does not line up with the lines above it"
-    if problem == "mapping values are not allowed here":
-        return "unexpected ':' (quote a value that contains ': ', or fix the indentation)"
-    if "another document" in problem:
-        return "a second document ('---'): a connector file holds exactly one"
-    if "could not determine a constructor for the tag" in problem:
-        return f"unsupported tag ({problem})"
-    context = f" ({exc.context})" if exc.context else ""
-    return f"not valid YAML: {problem}{context}"
-
-
-def _offset_position(text: str, offset: int) -> Position:
-    before = text[:offset]
-    return Position(before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)

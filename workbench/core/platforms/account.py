@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from workbench.core.config.findings import Finding, place
+from workbench.core.config.findings import Finding, capped, loader_guard, place
+from workbench.core.config.positions import Position, problem_at
 from workbench.core.config.validation import validation_findings
-from workbench.core.config.yaml_loader import Position, parse_yaml, problem_at
+from workbench.core.config.yaml_loader import parse_yaml
 from workbench.core.errors import ConfigError
 from workbench.core.formspec import FormField, FormSpec
 
@@ -88,6 +89,7 @@ class LoadedPlatform:
         return account_form(self.account)
 
 
+@loader_guard
 def load_platform_text(text: str, path: str | Path = "<text>") -> LoadedPlatform:
     """Load a platform account from YAML text; every problem at once, with file:line:col."""
     name = str(path)
@@ -97,7 +99,7 @@ def load_platform_text(text: str, path: str | Path = "<text>") -> LoadedPlatform
         raise ConfigError([problem_at(name, text, Position(1, 1), "",
                                       "the top level must be a mapping with a `platform` key")])
     findings = _unknown_keys(data)
-    if data.get("platform") not in PLATFORMS:
+    if not isinstance(data.get("platform"), str) or data["platform"] not in PLATFORMS:
         findings.append(Finding(("platform",), "platform must be one of "
                                 + ", ".join(PLATFORMS)))
     account: PlatformAccount | None = None
@@ -108,7 +110,7 @@ def load_platform_text(text: str, path: str | Path = "<text>") -> LoadedPlatform
             findings += validation_findings(exc)
     problems = parsed.problems + place(findings, name, text, parsed.positions)
     if problems or account is None:
-        raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
+        raise ConfigError(capped(problems))
     return LoadedPlatform(Path(path), account, text)
 
 
