@@ -248,7 +248,7 @@ def _parser() -> argparse.ArgumentParser:
                        "provider's metadata (.well-known) to check the connector against it")
     check.add_argument("--bundle", metavar="ZIP", help="also write a redacted support bundle "
                        "(HAR, timeline, verdicts, connector without secrets, environment)")
-    check.set_defaults(run=_command("check", "cli_support"))  # cli_commands' check, then more
+    check.set_defaults(run=_command("check", "cli_check_support"))  # the check, and more
 
     authorize = sub.add_parser(
         "authorize", help="log in through a browser (authorization code + PKCE), then check",

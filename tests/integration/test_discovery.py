@@ -16,7 +16,7 @@ from tests.support.connectors import blueprint, check
 from tests.support.json_output import one_object
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, Provider, login_connector, running_provider
 from tests.support.recording_server import RecordingServer, Seen
-from workbench.cli_support import issued_jwts
+from workbench.cli_check_support import issued_jwts
 from workbench.core.discovery import DiscoveryReport, discover, jwks_of, verify_tokens
 from workbench.core.events import EventLog
 from workbench.core.jwt import decode_jwt
