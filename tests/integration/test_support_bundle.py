@@ -182,3 +182,29 @@ async def test_a_bundle_that_cannot_be_written_is_said(api: RecordingServer,
                           "--bundle", str(target))
     assert run.code == 2 and "could not be written" in run.stderr
     assert "PASS ok" in run.stdout and not target.exists()
+
+
+async def test_two_bundles_compare_by_their_jwt_claims(api: RecordingServer,
+                                                       tmp_path: Path) -> None:
+    from workbench.core.redaction import Redactor
+    from workbench.core.run_diff import diff_runs
+    from workbench.core.run_files import read_run
+
+    connector = tmp_path / "bundled.yaml"
+    connector.write_text(CONNECTOR)
+    loaded = load_connector(connector)
+    bundles = []
+    for name in ("a", "b"):
+        log = EventLog()
+        result = await run_check(loaded.blueprint, {"url": api.url, "client_id": name,
+                                                    "client_secret": CLIENT_SECRET}, log)
+        assert result.verdict.ok
+        bundles.append(tmp_path / f"{name}.zip")
+        write_bundle(bundles[-1], BundleContents(list(log), log.redactor, "test"))
+    a, b = read_run(bundles[0]), read_run(bundles[1])
+    assert a.kind == "bundle" and len(a.events) == 2
+    diff = diff_runs(a.events, b.events, Redactor())
+    rows = {(r.step, r.field): r for r in diff.rows}
+    assert rows[("token response access_token", "claim aud")].a == "https://api.example.com"
+    assert rows[("token", "body client_id")].matters  # a vs b
+    assert rows[("token", "body client_secret: not comparable (redacted before import)")]
