@@ -20,7 +20,7 @@ from workbench.cli_streams import RunStreams, redacting_streams
 from workbench.core.redaction import RedactingFilter, Redactor
 
 PASSED, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
-JSON_COMMANDS = ("check", "authorize", "job", "link", "validate")  # the ones with --json
+JSON_COMMANDS = ("check", "authorize", "job", "link", "validate", "har", "diff")  # with --json
 USAGE_ERROR, INTERNAL_ERROR = "usage_error", "internal_error"
 # Loggers whose DEBUG records carry raw header values (httpcore logs each response's headers
 # before the exchange is recorded and its secrets learned): never below INFO.
@@ -244,7 +244,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true",
                        help="show headers and bodies (redacted)")
     _network_arguments(check)
-    check.set_defaults(run=_command("check"))
+    check.add_argument("--no-discovery", action="store_true", help="do not fetch the OAuth "
+                       "provider's metadata (.well-known) to check the connector against it")
+    check.add_argument("--bundle", metavar="ZIP", help="also write a redacted support bundle "
+                       "(HAR, timeline, verdicts, connector without secrets, environment)")
+    check.set_defaults(run=_command("check", "cli_check_support"))  # the check, and more
 
     authorize = sub.add_parser(
         "authorize", help="log in through a browser (authorization code + PKCE), then check",
@@ -331,7 +335,34 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start the sandbox and check every sandbox connector")
     demo.set_defaults(run=_command("demo"))
+    _support_parsers(sub)
     return parser
+
+
+def _support_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """`har diagnose` and `diff` (workbench.cli_support)."""
+    har = sub.add_parser("har", help="diagnose a browser's HAR capture")
+    har_sub = har.add_subparsers(dest="har_command", metavar="ACTION", required=True)
+    diagnose = har_sub.add_parser(
+        "diagnose", help="find the auth flow in a HAR and say what went wrong",
+        description="Read a HAR (Chromium, Firefox, …), redact it, find the authorization "
+        "request, redirect, token request and API calls, and report redirect_uri, state, PKCE, "
+        "token, audience, CORS, cookie, clock and TLS-inspection problems. Exit 0 without "
+        "errors, 1 with, 2 when the file is no HAR.")
+    diagnose.add_argument("file", help="the .har file")
+    diagnose.add_argument("--json", action="store_true", help="print one JSON object")
+    diagnose.set_defaults(run=_command("har", "cli_support"))
+    diff = sub.add_parser(
+        "diff", help="compare two runs step by step (HARs, session exports, bundles)",
+        description="Compare the auth flow of two runs: authorization parameters, token "
+        "request (client authentication, body keys, headers, scopes), token response and JWT "
+        "claims, redirects, API calls. Secrets are compared by digest only. Exit 0 when "
+        "nothing that matters differs, 1 when something does, 2 on unreadable files.")
+    diff.add_argument("a", help="the run that works (.har, session .json or bundle .zip)")
+    diff.add_argument("b", help="the run that does not")
+    diff.add_argument("--all", action="store_true", help="also list the fields that match")
+    diff.add_argument("--json", action="store_true", help="print one JSON object")
+    diff.set_defaults(run=_command("diff", "cli_support"))
 
 
 if __name__ == "__main__":

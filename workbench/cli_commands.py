@@ -104,6 +104,7 @@ def cmd_check(args: argparse.Namespace, redactor: Redactor) -> int:
             print(f"\n{args.report['summary']}")
     else:
         args.report = runs[0].report
+    args.checked = [run.checked for run in runs]  # for --bundle and the network details
     if args.junit and not _write_junit(args.junit, runs, redactor):
         code = max(code, USAGE)
         args.report.update(exit_code=code, ok=False)

@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from workbench.core.events import Event
+from workbench.core.network_facts import facts_for
+from workbench.core.network_report import har_fields
 from workbench.core.redaction import Redactor
 
 HAR_VERSION = "1.2"
@@ -80,6 +82,7 @@ def _entry(event: Event, redactor: Redactor | None) -> dict[str, Any]:
         entry["_error"] = shown["error"] or "no response"
     entry["_workbench"] = {"kind": event.kind, "flow": event.flow, "step": event.step,
                            "redirect": event.redirect}
+    entry.update(har_fields(facts_for(event)))  # serverIPAddress, _tls, _proxy
     return entry
 
 

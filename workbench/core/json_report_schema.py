@@ -22,6 +22,11 @@ from workbench.core.json_report import (
     SCHEMA_VERSION,
 )
 from workbench.core.platforms.deck import JobOutcome
+from workbench.core.support_schema import (
+    SUPPORT_OUTCOMES,
+    support_properties,
+    support_requirements,
+)
 from workbench.core.verdict import Outcome
 
 SCHEMA_ID = "https://connection-workbench.example/json-output.schema.json"
@@ -32,7 +37,7 @@ def outcomes() -> list[str]:
     job_kinds = typing.get_args(typing.get_type_hints(JobOutcome)["kind"])
     found: list[str] = []
     for name in (*typing.get_args(Outcome), *job_kinds, PLATFORM_REFUSED, *LINK_OUTCOMES,
-                 *CLI_OUTCOMES):
+                 *SUPPORT_OUTCOMES, *CLI_OUTCOMES):
         if name not in found:
             found.append(name)
     return found
@@ -122,7 +127,8 @@ def json_output_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         "title": "Connection Workbench --json output",
         "description": "Exactly one such object is printed on stdout by check, authorize, job, "
-                       "link and validate with --json, whatever happens. See docs/json-output.md.",
+                       "link, validate, har diagnose and diff with --json, whatever happens. "
+                       "See docs/json-output.md.",
         "type": "object",
         "required": ["schema_version", "command", "ok", "outcome", "summary", "hint",
                      "warnings", "steps", "connector", "exit_code"],
@@ -181,6 +187,8 @@ def json_output_schema() -> dict[str, Any]:
                                "kind": {"enum": ["connector", "platform", None]},
                                "problems": {"type": "array",
                                             "items": {"$ref": "#/$defs/problem"}}}}},
+            # har diagnose, diff
+            **support_properties(),
         },
         "allOf": [
             _for("check", ["status", "oauth_error", "token"]),
@@ -188,6 +196,7 @@ def json_output_schema() -> dict[str, Any]:
             _for("job", ["job_code", "job_guid", "webhook", "payload"]),
             _for("link", ["session", "account_id", "via", "account"]),
             _for("validate", ["files"]),
+            *(_for(command, keys) for command, keys in support_requirements().items()),
         ],
         "$defs": {"event": _event(), "token": _token(), "problem": _problem()},
     }

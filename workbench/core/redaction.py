@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from workbench.core.anchor_index import AnchorIndex
 from workbench.core.secret_forms import (
     SecretPattern,
     base64_forms,
@@ -77,6 +78,7 @@ class Redactor:
         self._permitted: set[str] = set()
         self._patterns: dict[str, SecretPattern] = {}
         self._ordered: list[SecretPattern] | None = None
+        self._index: AnchorIndex | None = None
         for value in values:
             self.add_value(value)
         Redactor._live.add(self)
@@ -237,18 +239,17 @@ class Redactor:
     def _mask_values(self, text: str) -> str:
         if not self._patterns or not text:
             return text
-        if self._ordered is None:
+        if self._ordered is None or self._index is None:
             self._ordered = sorted(self._patterns.values(), key=lambda p: len(p.form),
                                    reverse=True)
-        flat = squeezed(text)
-        for pattern in self._ordered:
-            if pattern.may_occur_in(flat):
-                text = pattern.regex.sub(REDACTED, text)
+            self._index = AnchorIndex(self._ordered, self._values, MIN_PREFIX)  # one scan
+        for pattern in self._index.candidates(squeezed(text)):
+            text = pattern.regex.sub(REDACTED, text)
         return self._mask_cut_prefixes(text)
 
     def _mask_cut_prefixes(self, text: str) -> str:
         """A secret cut short by a preview ("abcdefghijkl…") is masked like a whole one."""
-        for secret in self._values:
+        for secret in self._index.with_prefix_in(text) if self._index else self._values:
             if len(secret) <= MIN_PREFIX:
                 continue
             start = text.find(secret[:MIN_PREFIX])

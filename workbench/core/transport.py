@@ -27,6 +27,8 @@ from workbench.core.bodies import (
 from workbench.core.errors import InputError, NetworkError
 from workbench.core.events import MAX_BODY_BYTES, Event, EventKind, EventLog, size_text
 from workbench.core.header_values import check_headers
+from workbench.core.network_facts import capture as capture_network
+from workbench.core.network_facts import remember as remember_network
 from workbench.core.network_settings import TransportSettings
 from workbench.core.proxies import learn_proxy_credentials, proxy_for
 from workbench.core.redirects import HOP, Hop, RedirectError, RedirectingClient
@@ -105,8 +107,13 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         try:
             response = await self._transport_for(request.url).handle_async_request(request)
             _record_head(event, response)
+            remember_network(event, capture_network(response, request.url, self._settings,
+                                                    self._log.redactor))
             await read_capped(response, captured)
         except httpx.TransportError as exc:
+            if response is None:  # no connection to read: the proxy choice is still known
+                remember_network(event, capture_network(None, request.url, self._settings,
+                                                        self._log.redactor))
             self._fail(event, exc, started, captured if response else None, upload)
             raise
         finally:

@@ -35,12 +35,13 @@ from workbench.core.events import Event
 from workbench.core.redaction import Redactor
 from workbench.qt.json_highlighter import JsonHighlighter
 from workbench.qt.log_model import status_meaning, time_text
+from workbench.qt.network_view import NetworkView
 from workbench.qt.theme import accent
 
 # Past this size a body is shown without colours: highlighting runs in Python, line by line.
 HIGHLIGHT_LIMIT = 200_000
 _PAGE_EMPTY, _PAGE_EXCHANGE, _PAGE_NOTE = range(3)
-_TAB_REQUEST, _TAB_RESPONSE = range(2)
+_TAB_REQUEST, _TAB_RESPONSE, _TAB_NETWORK = range(3)
 
 
 class EventDetail(QWidget):
@@ -80,6 +81,8 @@ class EventDetail(QWidget):
         self._tabs.setDocumentMode(True)
         self._tabs.addTab(self._request, "Request")
         self._tabs.addTab(self._response, "Response")
+        self.network = NetworkView()
+        self._tabs.addTab(self.network, "Network")
         self._note = _body_view("noteText")
         hint = QLabel("Select an event to see its details.", alignment=Qt.AlignmentFlag.AlignCenter)
         self._pages = QStackedWidget()
@@ -177,6 +180,7 @@ class EventDetail(QWidget):
         self._response.set_exchange(response["headers"], response["body"], raw=raw)
         self._tabs.setTabText(_TAB_REQUEST, "Delivery" if event.kind == "webhook" else "Request")
         self._tabs.setTabEnabled(_TAB_RESPONSE, shown["response"] is not None)
+        self.network.show_event(event)
         self._pages.setCurrentIndex(_PAGE_EXCHANGE)
 
     def _summary(self, event: Event, shown: dict[str, Any]) -> str:

@@ -10,7 +10,18 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDataStream, QIODevice, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QDataStream,
+    QIODevice,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -28,8 +40,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import __version__
-from workbench.core.events import EventLog
+from workbench.core.events import Event, EventLog
 from workbench.core.har import write_har
+from workbench.core.log_runs import run_around
 from workbench.core.session_export import write_json_export
 from workbench.qt.event_detail import EventDetail
 from workbench.qt.log_model import (
@@ -55,12 +68,16 @@ class LogPane(QWidget):
     sig_exported = Signal(str)
     """An export was written to this path."""
 
+    sig_compare_requested = Signal(list, list)
+    """Compare two runs: the events of run A, then those of run B."""
+
     def __init__(self, log: EventLog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._log = log
         self._model = EventTableModel(log, self)
         self._proxy = EventFilterModel(self._model, self)
         self._export_dir = str(Path.home())
+        self._run_a: list[Event] = []  # "Use as run A" picked these, for "Compare with run A"
 
         self._filter = QLineEdit(placeholderText="Filter (Ctrl+L)", clearButtonEnabled=True)
         self._filter.setObjectName("filterEdit")
@@ -104,6 +121,7 @@ class LogPane(QWidget):
         self._filter_delay.timeout.connect(self._on_filter_delay_timeout)
         self._kind.currentIndexChanged.connect(self._on_kind_index_changed)
         self._table.selectionModel().currentRowChanged.connect(self._on_selection_row_changed)
+        self._table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         scrollbar = self._table.verticalScrollBar()
         self._follow = True  # the view sits at the bottom, so new rows scroll into view
         scrollbar.valueChanged.connect(self._on_scrollbar_value_changed)
@@ -137,6 +155,61 @@ class LogPane(QWidget):
         self._log.clear()
         self._model.clear()
         self._detail.show_event(None)
+
+    def select_event(self, event: Event) -> bool:
+        """Select `event`'s row, scroll to it and show it in detail (a finding points here);
+        a filter that hides it is cleared. False when the table does not hold it."""
+        self._model.flush()
+        row = next((n for n, e in enumerate(self._model.events) if e is event), None)
+        if row is None:
+            return False
+        index = self._proxy.mapFromSource(self._model.index(row, 0))
+        if not index.isValid():
+            self._filter.clear()
+            self._on_filter_delay_timeout()
+            self._kind.setCurrentIndex(0)
+            index = self._proxy.mapFromSource(self._model.index(row, 0))
+        self._follow = False
+        self._table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self._table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def selected_events(self) -> list[Event]:
+        """The selected rows' events, oldest first."""
+        rows = {self._proxy.mapToSource(i).row() for i in
+                self._table.selectionModel().selectedRows()}
+        return [self._model.event_at(r) for r in sorted(rows) if r >= 0]
+
+    def select_run_around_current(self) -> int:
+        """Select every event of the run the current row belongs to; returns how many."""
+        current = self._proxy.mapToSource(self._table.currentIndex())
+        if not current.isValid():
+            return 0
+        first, last = run_around(self._model.events, current.row())
+        selection = QItemSelection()
+        for row in range(first, last + 1):
+            index = self._proxy.mapFromSource(self._model.index(row, 0))
+            if index.isValid():
+                selection.select(index, index)
+        self._table.selectionModel().select(
+            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        return last - first + 1
+
+    def use_selection_as_run_a(self) -> int:
+        """Remember the selected events as run A; returns how many."""
+        self._run_a = self.selected_events()
+        return len(self._run_a)
+
+    def compare_selection_with_run_a(self) -> bool:
+        """Ask to compare run A with the selected events (sig_compare_requested)."""
+        run_b = self.selected_events()
+        if not self._run_a or not run_b:
+            return False
+        self.sig_compare_requested.emit(list(self._run_a), run_b)
+        return True
 
     def export_har(self, path: str | os.PathLike[str]) -> bool:
         """Write the log as HAR 1.2, redacted; a failure is shown, and nothing is lost."""
@@ -197,6 +270,24 @@ class LogPane(QWidget):
     def _on_clear_clicked(self) -> None:
         self.clear()
 
+    def _on_table_context_menu_requested(self, position: QPoint) -> None:
+        self.context_menu().popup(self._table.viewport().mapToGlobal(position))
+
+    def context_menu(self) -> QMenu:
+        """The table's menu: pick two runs and compare them."""
+        menu = QMenu(self)
+        menu.setObjectName("logContextMenu")
+        selected = len(self.selected_events())
+        pick = menu.addAction("Select this run", self.select_run_around_current)
+        pick.setEnabled(self._table.currentIndex().isValid())
+        use = menu.addAction(f"Use {selected} selected as run A", self.use_selection_as_run_a)
+        use.setEnabled(selected > 0)
+        what = f"run A ({len(self._run_a)} events)" if self._run_a else "run A (pick it first)"
+        compare = menu.addAction(f"Compare {selected} selected with {what}",
+                                 self.compare_selection_with_run_a)
+        compare.setEnabled(bool(self._run_a) and selected > 0)
+        return menu
+
     def ask_export_har(self) -> None:
         path = self._ask_path("Export HAR", "har", "HAR files (*.har)")
         if path:
@@ -214,7 +305,9 @@ class LogPane(QWidget):
         table.setObjectName("eventTable")
         table.setModel(self._proxy)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows: "pick two runs" compares selections.
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)

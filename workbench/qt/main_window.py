@@ -27,6 +27,7 @@ from workbench.qt.theme import accent
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
+    from workbench.core.config.model import Blueprint
     from workbench.core.events import EventLog
     from workbench.core.library import LibraryEntry
     from workbench.qt.check_controller import CheckController
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         from workbench.qt.platform_pane import PlatformPane
         from workbench.qt.sandbox_control import SandboxControl
         from workbench.qt.session import ConnectorSession
+        from workbench.qt.support_actions import SupportActions
         from workbench.qt.token_view import TokenView
         from workbench.qt.webhook_control import WebhookControl
 
@@ -96,6 +98,10 @@ class MainWindow(QMainWindow):
         self.platform: PlatformPane = PlatformPane(
             self.log, self.session.values, self.preferences.transport_settings,
             self.webhooks.receiver, lambda: self.webhooks.webhook_url)
+        self.support = SupportActions(self, self.log, self.preferences.transport_settings,
+                                      self._bundle_connector, self._discovery_target)
+        self.log_pane.sig_compare_requested.connect(self.support.compare_events)
+        self.checks.sig_finished.connect(self.support.on_check_finished)
         self._centre = QStackedWidget()
         self._centre.addWidget(self.connection)
         self._centre.addWidget(self.platform)
@@ -170,6 +176,14 @@ class MainWindow(QMainWindow):
         self._action(file, "Export log as &HAR…", self.log_pane.ask_export_har)
         self._action(file, "Export log as &JSON…", self.log_pane.ask_export_json)
         file.addSeparator()
+        self._action(file, "Open a &HAR to diagnose…", self.support.ask_open_har, "Ctrl+Shift+H",
+                     tip="Read a browser's HAR, redact it, and find what went wrong in it")
+        self._action(file, "Co&mpare two runs…", self.support.ask_compare_files,
+                     tip="Compare two HARs, session exports or bundles step by step")
+        self._action(file, "Export support &bundle…", self.support.ask_export_bundle,
+                     tip="A zip to attach to a ticket: HAR, timeline, verdict, connector "
+                     "without secrets, environment; every secret masked")
+        file.addSeparator()
         self._action(file, "&Settings…", self._on_settings, "Ctrl+,")
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -180,6 +194,9 @@ class MainWindow(QMainWindow):
                      self.session.prove_negative, "Shift+F5")
         self.cancel_action = self._action(connection, "&Cancel", self._on_cancel, "Esc")
         self._action(connection, "&Renew token", self.session.renew)
+        self._action(connection, "Check against the provider's &metadata",
+                     self.support.check_discovery, tip="Fetch the provider's .well-known "
+                     "metadata and hold this connector (and the last token) against it")
         self._action(connection, "&Forget saved values…", self.session.forget)
 
         view = bar.addMenu("&View")
@@ -195,6 +212,26 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About Connection Workbench", self._on_about)
 
     # -- slots ---------------------------------------------------------------------------------
+
+    def _bundle_connector(self) -> tuple[str, Path, list[str]] | None:
+        """The shown connector for a support bundle: name, file, secret field names."""
+        entry = self.session.entry
+        if entry is None or entry.loaded is None:
+            return None
+        from workbench.core.formspec import form_spec
+
+        blueprint = entry.loaded.blueprint
+        return blueprint.connector.name, entry.path, form_spec(blueprint).secret_names
+
+    def _discovery_target(self) -> tuple[Blueprint, dict[str, str]] | None:
+        entry = self.session.entry
+        if entry is None or entry.loaded is None:
+            return None
+        from workbench.core.formspec import form_spec
+
+        blueprint = entry.loaded.blueprint
+        typed = {k: v for k, v in self.connection.form.values().items() if v.strip()}
+        return blueprint, form_spec(blueprint).with_defaults(typed)
 
     def _on_about(self) -> None:
         from workbench.qt.about import show_about

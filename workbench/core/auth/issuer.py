@@ -94,6 +94,20 @@ async def discover_issuer(client: httpx.AsyncClient, log: EventLog, authorizatio
     return ExpectedIssuer()
 
 
+async def fetch_metadata(client: httpx.AsyncClient, issuer: str, *,
+                         flow: str = "discovery") -> tuple[str, dict[str, Any]] | None:
+    """(where, document) of the first metadata document at `issuer`'s well-known places
+    (OpenID Connect's, then RFC 8414's); None when there is none. Never raises."""
+    for url in metadata_urls(issuer):
+        try:
+            metadata = await _fetch(client, url, flow)
+        except (httpx.HTTPError, httpx.InvalidURL):
+            return None  # recorded by the transport; a host that hangs once would hang again
+        if metadata is not None:
+            return url, metadata
+    return None
+
+
 async def _fetch(client: httpx.AsyncClient, url: str, flow: str) -> dict[str, Any] | None:
     response = await client.get(url, timeout=METADATA_TIMEOUT,
                                 extensions=tag(flow, "provider metadata"))
