@@ -75,7 +75,8 @@ def source_offer(components: list[Component], contact: str) -> str:
                      "apt-get source.")
     lines.append("For at least three years after we last distribute this version, we will also "
                  "give anyone who has a copy of it that source code, on request and for no "
-                 f"more than the cost of providing it. Write to: {contact}")
+                 "more than the cost of providing it. Write to:")
+    lines.append(f"  {contact}")
     return "\n".join(lines)
 
 
@@ -180,10 +181,11 @@ def render_dep5(components: list[Component], *, app: str, install_dir: str, cont
         ("Copyright", "\n".join(dict.fromkeys(
             [f"the {app} authors", *(c.copyright[0] for c in in_archive if c.copyright)]))),
         ("License", " and ".join(dict.fromkeys(
-            [APP_LICENSE, *(_dep5_license(c.license) for c in in_archive)]))),
-        ("Comment", "The executable: PyInstaller's bootloader and an archive with the Python "
-                    "modules of the app, of Python's standard library and of the Python "
-                    "distributions above (their paragraphs hold the licence texts).")))
+            [APP_LICENSE, *(_dep5_license(c.license) for c in in_archive)]))
+         + "\n" + _wrap("The executable holds PyInstaller's bootloader and an archive of Python "
+                        f"modules: {app}'s, the Python standard library's and those of the "
+                        "Python distributions above. Each part is under the licence its own "
+                        "paragraph above gives, with the full text there."))))
     for name, text in standard.items():
         paragraphs.append(_fields(("License", f"{name}\n{refer_to_common_licenses(text)}")))
     return "\n\n".join(paragraphs) + "\n"
