@@ -125,6 +125,7 @@ class _Origins:
         self.files = _distribution_files()
         self.runtime = _python_runtime()
         self.workpath = str(workpath)
+        self.venv = os.path.realpath(sys.prefix) + os.sep
         self.unknown: dict[str, list[str]] = {}  # real source path → destinations
 
     def __call__(self, source: str, dest: str = "") -> str | None:
@@ -133,11 +134,11 @@ class _Origins:
         real = os.path.realpath(source)
         if real.startswith(self.workpath + os.sep):  # made by PyInstaller
             return "python" if dest == "base_library.zip" else None
-        if real.startswith(str(ROOT) + os.sep):
-            return None  # the app itself
-        if real in self.files:
+        if real in self.files:  # before the checkout: the venv may be inside it
             name = self.files[real]
             return None if canonical(name) == APP_DISTRIBUTION else f"dist:{name}"
+        if real.startswith(str(ROOT) + os.sep) and not real.startswith(self.venv):
+            return None  # the app itself
         if self.runtime.contains(real):
             return "python"
         self.unknown.setdefault(real, []).append(dest)
@@ -156,7 +157,14 @@ class _Origins:
 
 
 def check(components: list[Component]) -> None:
-    """Stop the build on a distribution the app does not depend on, or one without licence."""
+    """Stop the build on a distribution the app does not depend on, one without licence, or a
+    direct dependency that was not traced (its licence would be missing from the notice)."""
+    found = {canonical(c.name) for c in components if c.kind == "distribution"}
+    untraced = sorted(direct_dependencies() - found)
+    if untraced:
+        raise SystemExit("the bundle's files were not traced to " + ", ".join(untraced)
+                         + ": is the build venv's site-packages where importlib.metadata "
+                         "looks?")
     allowed = runtime_dependencies() | BUILD_TOOLS_IN_BUNDLE
     strays = sorted(c.name for c in components
                     if c.kind == "distribution" and canonical(c.name) not in allowed)
@@ -169,6 +177,15 @@ def check(components: list[Component]) -> None:
         raise SystemExit("no licence text for bundled " + ", ".join(unlicensed) + ": the "
                          "notice must carry every licence (add the text under packaging/"
                          "licenses/ if the wheel ships none).")
+
+
+def direct_dependencies(name: str = APP_DISTRIBUTION) -> set[str]:
+    """What `name` requires itself, without extras."""
+    from packaging.requirements import Requirement
+
+    requirements = [Requirement(line) for line in metadata.distribution(name).requires or []]
+    return {canonical(r.name) for r in requirements
+            if r.marker is None or r.marker.evaluate({"extra": ""})}
 
 
 def runtime_dependencies(name: str = APP_DISTRIBUTION) -> set[str]:

@@ -256,8 +256,13 @@ def prune(binaries: Iterable[Entry], datas: Iterable[Entry]) -> tuple[list[Entry
     with its theme, libQt6Pdf with the PDF image format."""
     binaries, datas = list(binaries), list(datas)
     system = SYSTEM_LIBRARIES if platform_key() == "linux" else {}
-    kept_bins = [e for e in binaries if not _is_dropped(e[0]) and Path(e[0]).name not in system]
-    kept_datas = [e for e in datas if not _is_dropped(e[0])]
+
+    def from_system(dest: str) -> bool:  # the library, or NSS's .chk file beside it
+        name = Path(dest).name
+        return name in system or name.removesuffix(".chk") + ".so" in system
+
+    kept_bins = [e for e in binaries if not _is_dropped(e[0]) and not from_system(e[0])]
+    kept_datas = [e for e in datas if not _is_dropped(e[0]) and not from_system(e[0])]
     if platform_key() == "linux":
         kept_bins = _drop_orphan_libraries(binaries, kept_bins)
     kept = {os.path.normpath(dest) for dest, _src, _kind in kept_bins + kept_datas}

@@ -7,6 +7,7 @@ Debian root (docs/packaging.md, "Verified")."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,7 @@ class Ran:
 
 
 @pytest.fixture
-def run_dev_sh(tmp_path: Path):  # type: ignore[no-untyped-def]
+def run_dev_sh(tmp_path: Path) -> Callable[..., Ran]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, text in (("apt-get", FAKE_APT_GET), ("apt-cache", FAKE_APT_CACHE),
@@ -80,27 +81,27 @@ def installs(ran: Ran) -> list[str]:
             if word.startswith("libpython")]
 
 
-def test_debians_python_gets_its_libpython_package(run_dev_sh) -> None:  # type: ignore[no-untyped-def]
+def test_debians_python_gets_its_libpython_package(run_dev_sh: Callable[..., Ran]) -> None:
     ran = run_dev_sh("3.11", "/usr", "libpython3.11 libpython3.12")
     assert installs(ran) == ["libpython3.11"]
     assert "PyInstaller needs" not in ran.stderr
     assert "stand-in: no venv" in ran.stderr  # went on to make the venv
 
 
-def test_ubuntu_24_04_gets_the_t64_package(run_dev_sh) -> None:  # type: ignore[no-untyped-def]
+def test_ubuntu_24_04_gets_the_t64_package(run_dev_sh: Callable[..., Ran]) -> None:
     ran = run_dev_sh("3.12", "/usr", "libpython3.12t64")
     assert installs(ran) == ["libpython3.12t64"]
     assert "PyInstaller needs" not in ran.stderr
 
 
-def test_a_python_with_its_shared_library_needs_nothing(run_dev_sh) -> None:  # type: ignore[no-untyped-def]
+def test_a_python_with_its_shared_library_needs_nothing(run_dev_sh: Callable[..., Ran]) -> None:
     ran = run_dev_sh("3.11", "/root/.pyenv/versions/3.11.7", "libpython3.11",
                      library_exists=True)
     assert installs(ran) == []
     assert "stand-in: no venv" in ran.stderr
 
 
-def test_a_self_built_static_python_is_told_what_to_do(run_dev_sh) -> None:  # type: ignore[no-untyped-def]
+def test_a_self_built_static_python_is_told_what_to_do(run_dev_sh: Callable[..., Ran]) -> None:
     ran = run_dev_sh("3.11", "/usr/local", "libpython3.11")
     assert ran.code == 1
     assert installs(ran) == []  # Debian's libpython would not match a Python in /usr/local

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,17 +50,32 @@ def test_pyside_without_licence_files_gets_the_standard_lgpl_and_gpl_texts() -> 
         assert all(t.standard for t in component.texts)
 
 
+def the_apps_dependencies() -> list[Any]:
+    return [contents._distribution(name, []) for name in contents.direct_dependencies()]
+
+
+def test_the_apps_own_dependencies_pass() -> None:
+    contents.check(the_apps_dependencies())
+
+
 def test_a_stray_distribution_stops_the_build() -> None:
     """pygments comes with pytest into a dev venv; the app never imports it."""
     stray = contents._distribution("pygments", ["pygments/lexers/_mapping.py"])
     with pytest.raises(SystemExit, match=r"(?is)pygments.*clean venv"):
-        contents.check([contents._distribution("idna", []), stray])
+        contents.check([*the_apps_dependencies(), stray])
 
 
 def test_a_distribution_without_licence_stops_the_build() -> None:
     unlicensed = Component("distribution", "idna", "3.0", "BSD-3-Clause")
     with pytest.raises(SystemExit, match="no licence text for bundled idna"):
-        contents.check([unlicensed])
+        contents.check([*the_apps_dependencies(), unlicensed])
+
+
+def test_files_traced_to_no_distribution_stop_the_build() -> None:
+    """A venv inside the checkout once made every file look like the app's own: the notice
+    came out with no distribution at all."""
+    with pytest.raises(SystemExit, match=r"not traced to .*httpx.*pyside6"):
+        contents.check([c for c in the_apps_dependencies() if c.name not in {"httpx", "PySide6"}])
 
 
 def test_the_python_runtime_is_recognised() -> None:
@@ -75,7 +91,7 @@ def test_the_python_runtime_is_recognised() -> None:
 # -- the formats -------------------------------------------------------------------------------
 
 
-def sample() -> list[Component]:
+def sample() -> list[Any]:
     lgpl = LicenceText("LGPL-3.0-only", (PACKAGING / "licenses/LGPL-3.0-only.txt").read_text(),
                        standard=True)
     gpl = LicenceText("GPL-3.0-only", (PACKAGING / "licenses/GPL-3.0-only.txt").read_text(),
@@ -167,7 +183,7 @@ def test_only_the_standard_text_is_replaced() -> None:
 
     copying = next(f for f in metadata.distribution("pyinstaller").files or ()
                    if f.name == "COPYING.txt")
-    text = Path(metadata.distribution("pyinstaller").locate_file(copying)).read_text()
+    text = Path(str(metadata.distribution("pyinstaller").locate_file(copying))).read_text()
     shortened = notice.refer_to_common_licenses(text)
     assert "Bootloader Exception" in shortened
     assert "/usr/share/common-licenses/GPL-2" in shortened

@@ -374,3 +374,15 @@ def test_every_bundle_gets_the_third_party_notice(platform: str) -> None:
     prune = text.index("wb.prune(a.binaries, a.datas)")
     notice = text.index("a.datas += wb.third_party_notice(a, workpath)")
     assert prune < notice < text.index("COLLECT(")
+
+
+def test_nss_check_files_go_with_the_nss_libraries_taken_from_the_system() -> None:
+    """NSS looks for libsoftokn3.chk beside libsoftokn3.so: the bundle has neither."""
+    binaries = [("libsoftokn3.so", "/usr/lib/libsoftokn3.so", "BINARY"),
+                ("libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY")]
+    datas = [("libsoftokn3.chk", "/usr/lib/libsoftokn3.chk", "DATA"),
+             ("libfreeblpriv3.chk", "/usr/lib/libfreeblpriv3.chk", "DATA"),
+             ("certifi/cacert.pem", "/x/cacert.pem", "DATA")]
+    kept_bins, kept_datas = bundle.prune(binaries, datas)
+    assert [e[0] for e in kept_bins] == ["libQt6Core.so.6"]
+    assert [e[0] for e in kept_datas] == ["certifi/cacert.pem"]
