@@ -513,7 +513,8 @@ async def test_the_tarball_unpacks_to_a_runnable_self_contained_bundle(
     with tarfile.open(built.tarball) as archive:
         names = archive.getnames()
         assert all(n == top or n.startswith(top + "/") for n in names)
-        archive.extractall(tmp_path / "unpacked", filter="tar")
+        safe = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}  # Python ≥ 3.11.4
+        archive.extractall(tmp_path / "unpacked", **safe)  # type: ignore[arg-type]
     unpacked = tmp_path / "unpacked" / top
     assert bundle_files(unpacked) == sorted([*bundle_files(built.bundle), "README", NOTICE])
     assert "libssl.so.3" in system_libraries(unpacked / "_internal")  # its own copies
