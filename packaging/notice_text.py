@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from bundle_contents import Component
+from components import Component
 
 NOTICE_NAME = "THIRD-PARTY-NOTICES.txt"  # in the bundle's _internal/ (About reads it there)
 APP_LICENSE = "LicenseRef-Proprietary"

@@ -199,6 +199,7 @@ def third_party_notice(analysis: Any, workpath: str) -> list[Entry]:
     (what build.py renders the .deb's copyright file from). Stops the build when a bundled
     distribution has no licence or is not a runtime dependency (bundle_contents.check)."""
     import bundle_contents
+    import components as parts
     import notice_text
     from PyInstaller.utils.hooks import copy_metadata
 
@@ -215,7 +216,7 @@ def third_party_notice(analysis: Any, workpath: str) -> list[Entry]:
                              for p in sorted(Path(source).rglob("*")) if p.is_file()]
     if metadata:
         components = bundle_contents.collect(modules, files + metadata, workpath=work)
-    bundle_contents.save(components, work / "components.json")
+    parts.save(components, work / "components.json")
     notice = work / notice_text.NOTICE_NAME
     notice.write_text(notice_text.render_text(components, app=APP_NAME, version=version(),
                                               contact=MAINTAINER), encoding="utf-8")

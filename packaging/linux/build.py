@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-import bundle_contents  # noqa: E402
+import components as parts  # noqa: E402
 import elf_paths  # noqa: E402
 import icons  # noqa: E402
 import notice_text  # noqa: E402
@@ -99,7 +99,7 @@ def depends(system_packages: Iterable[str] = ()) -> str:
     return ", ".join([f"libc6 (>= {glibc})", *DEPENDS, *extra])
 
 
-def tarball_packages(components: list[bundle_contents.Component]) -> list[str]:
+def tarball_packages(components: list[parts.Component]) -> list[str]:
     """What a tarball user installs: DEPENDS without what the tarball carries itself (first
     names only: apt picks Ubuntu 24.04's t64 packages for them)."""
     carried = {c.name for c in components if c.kind == "system"}
@@ -119,15 +119,15 @@ def build_bundle(work: Path) -> Path:
     return bundle
 
 
-def components_of(work: Path) -> list[bundle_contents.Component]:
+def components_of(work: Path) -> list[parts.Component]:
     """What the spec found in the bundle (its components.json)."""
     path = work / "pyinstaller" / wb.EXE_NAME / "components.json"
     if not path.is_file():
         raise SystemExit(f"{path} is missing: build the bundle with this --work first")
-    return bundle_contents.load(path)
+    return parts.load(path)
 
 
-def stage_deb(bundle: Path, root: Path, components: list[bundle_contents.Component]) -> None:
+def stage_deb(bundle: Path, root: Path, components: list[parts.Component]) -> None:
     """The package's file tree under `root`, DEBIAN/ included: the bundle without the system
     libraries (Depends brings them), the launcher, menu entry, icons and the copyright file."""
     if root.exists():
@@ -183,7 +183,7 @@ def build_deb(root: Path, out: Path, quick: bool) -> Path:
 
 
 def build_tarball(bundle: Path, out: Path, quick: bool,
-                  components: list[bundle_contents.Component], work: Path) -> Path:
+                  components: list[parts.Component], work: Path) -> Path:
     """The bundle as connection-workbench-<version>/ (run ./workbench inside), with a README
     and the notice at its top."""
     top = f"{PACKAGE}-{wb.version()}"

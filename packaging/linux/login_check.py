@@ -19,6 +19,7 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 CODE = "c0de-from-js"
@@ -58,7 +59,7 @@ pre_run_configurations:
 
 
 class Provider(BaseHTTPRequestHandler):
-    codes_exchanged: list[str] = []
+    codes_exchanged: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)

@@ -30,7 +30,7 @@ def load(path: Path, name: str) -> ModuleType:
 
 
 bundle = load(PACKAGING / "workbench_bundle.py", "workbench_bundle")
-bundle_contents = load(PACKAGING / "bundle_contents.py", "bundle_contents")
+components = load(PACKAGING / "components.py", "components")
 elf_paths = load(PACKAGING / "linux/elf_paths.py", "elf_paths")
 icons = load(PACKAGING / "icons.py", "icons")
 linux = load(PACKAGING / "linux/build.py", "linux_build")

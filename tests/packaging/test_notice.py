@@ -12,9 +12,10 @@ import pytest
 
 from tests.packaging.recipes import PACKAGING, load
 
+parts = load(PACKAGING / "components.py", "components")
 contents = load(PACKAGING / "bundle_contents.py", "bundle_contents")
 notice = load(PACKAGING / "notice_text.py", "notice_text")
-Component, LicenceText = contents.Component, contents.LicenceText
+Component, LicenceText = parts.Component, parts.LicenceText
 
 
 def test_the_runtime_dependencies_are_the_apps_and_not_the_test_tools() -> None:
@@ -34,7 +35,7 @@ def test_the_runtime_dependencies_are_the_apps_and_not_the_test_tools() -> None:
 ])
 def test_a_distribution_brings_its_own_licence_text(name: str, licence: str,
                                                     phrase: str) -> None:
-    component = contents._distribution(name, [])
+    component = parts.distribution(name, [])
     assert component.license == licence
     assert component.texts and any(phrase in t.text for t in component.texts)
     assert component.copyright and component.copyright[0]
@@ -42,7 +43,7 @@ def test_a_distribution_brings_its_own_licence_text(name: str, licence: str,
 
 def test_pyside_without_licence_files_gets_the_standard_lgpl_and_gpl_texts() -> None:
     for name in ("PySide6", "PySide6_Essentials", "shiboken6"):
-        component = contents._distribution(name, [])
+        component = parts.distribution(name, [])
         assert component.license == "LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only"
         titles = [t.title for t in component.texts]
         assert titles == ["LGPL-3.0-only", "GPL-2.0-only", "GPL-3.0-only"]
@@ -51,7 +52,7 @@ def test_pyside_without_licence_files_gets_the_standard_lgpl_and_gpl_texts() -> 
 
 
 def the_apps_dependencies() -> list[Any]:
-    return [contents._distribution(name, []) for name in contents.direct_dependencies()]
+    return [parts.distribution(name, []) for name in contents.direct_dependencies()]
 
 
 def test_the_apps_own_dependencies_pass() -> None:
@@ -60,7 +61,7 @@ def test_the_apps_own_dependencies_pass() -> None:
 
 def test_a_stray_distribution_stops_the_build() -> None:
     """pygments comes with pytest into a dev venv; the app never imports it."""
-    stray = contents._distribution("pygments", ["pygments/lexers/_mapping.py"])
+    stray = parts.distribution("pygments", ["pygments/lexers/_mapping.py"])
     with pytest.raises(SystemExit, match=r"(?is)pygments.*clean venv"):
         contents.check([*the_apps_dependencies(), stray])
 
@@ -96,7 +97,7 @@ def sample() -> list[Any]:
                        standard=True)
     gpl = LicenceText("GPL-3.0-only", (PACKAGING / "licenses/GPL-3.0-only.txt").read_text(),
                       standard=True)
-    apache = contents._distribution("yarl", ["yarl/_quoting_c.so",
+    apache = parts.distribution("yarl", ["yarl/_quoting_c.so",
                                              "yarl-1.dist-info/licenses/LICENSE"])
     return [
         Component("python", "Python", "3.11.2", "PSF-2.0", copyright=["PSF"],

@@ -18,7 +18,7 @@ from tests.packaging.recipes import (
     PACKAGING,
     ROOT,
     bundle,
-    bundle_contents,
+    components,
     elf_paths,
     icons,
     linux,
@@ -349,7 +349,7 @@ def test_the_deb_depends_on_the_packages_of_the_system_libraries_it_leaves_out()
 
 
 def test_tarball_users_are_told_the_packages_the_tarball_does_not_carry() -> None:
-    Component = bundle_contents.Component
+    Component = components.Component
     carried = [Component("system", name, "1", "x") for name in ("libglib2.0-0", "libx11-6")]
     packages = linux.tarball_packages([*carried, Component("distribution", "certifi", "1", "x")])
     assert "libgl1" in packages and "libnss3" in packages and "libasound2" in packages
