@@ -108,7 +108,9 @@ case "$mode" in
   app)
     apt_install $QT_PACKAGES
     python_env test
-    exec "$VENV/bin/workbench" gui "$@"
+    # A child, not exec: the app times its start from its process's start, which exec would
+    # move back to this script's (the installs above).
+    "$VENV/bin/workbench" gui "$@"
     ;;
   test)
     apt_install $QT_PACKAGES $TEST_PACKAGES $PACKAGE_PACKAGES
