@@ -1,5 +1,5 @@
 # Shortcuts; ./dev.sh does the work (system packages, the venv, then the command).
-.PHONY: package package-quick test test-package clean-package
+.PHONY: package package-quick test test-package verify-package clean-package
 
 ## Linux installers into dist/: the one-folder bundle (build/dist/workbench), the .deb and the
 ## .tar.gz. Windows and macOS: see docs/packaging.md.
@@ -16,6 +16,11 @@ test:
 ## Only the installer test: builds everything and runs it from a scratch root (~1 minute).
 test-package:
 	./dev.sh test tests/packaging
+
+## Release check (root, a Debian mirror): both installers in fresh Debian roots, installed, run
+## (with an embedded login under Xvfb) and purged. BASE=/tmp/fresh-base copies a cached root.
+verify-package:
+	packaging/linux/verify_fresh_root.sh dist/connection-workbench_*.deb dist/connection-workbench-*.tar.gz
 
 clean-package:
 	rm -rf build/dist build/pyinstaller build/deb-root dist

@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_NAME = "Connection Workbench"
@@ -93,6 +94,13 @@ SYSTEM_LIBRARIES = {
                     "Chromium checks certificates with NSS: the system's root store gets updates"),
 }
 WEBENGINE_LOCALES_KEPT = frozenset({"en-US.pak"})  # Chromium falls back to en-US
+# QtWebEngine's helper processes look for locales in resources/locales and create that folder
+# when it is missing, inside the install tree when they may (as root): purge then leaves it
+# behind. A link to the locales the bundle has means nothing is ever written there.
+LINUX_LINKS = {"PySide6/Qt/resources/locales": "../translations/qtwebengine_locales"}
+# Who to ask for the source of the LGPL parts (the notice's written offer); set it for releases.
+MAINTAINER = os.environ.get("DEB_MAINTAINER",
+                            "Connection Workbench team <workbench@connection-workbench.invalid>")
 WEBENGINE_RESOURCES_DROPPED = frozenset({"qtwebengine_devtools_resources.pak"})  # no DevTools
 
 
@@ -185,6 +193,38 @@ def unused_qt_modules() -> list[str]:
     return [*sorted(f"PySide6.{n}" for n in names - QT_MODULES_USED), "PySide6.scripts"]
 
 
+def third_party_notice(analysis: Any, workpath: str) -> list[Entry]:
+    """Data entries to add after prune(): every bundled distribution's metadata (with its
+    licence files) and THIRD-PARTY-NOTICES.txt, written into `workpath` with components.json
+    (what build.py renders the .deb's copyright file from). Stops the build when a bundled
+    distribution has no licence or is not a runtime dependency (bundle_contents.check)."""
+    import bundle_contents
+    import components as parts
+    import notice_text
+    from PyInstaller.utils.hooks import copy_metadata
+
+    work = Path(workpath)
+    modules = [*analysis.pure, *analysis.scripts]
+    files = [*analysis.binaries, *analysis.datas]
+    components = bundle_contents.collect(modules, files, workpath=work)
+    metadata: list[Entry] = []
+    for component in components:
+        if component.kind == "distribution" and not any(".dist-info/" in f
+                                                        for f in component.files):
+            for source, dest in copy_metadata(component.name):
+                metadata += [(f"{dest}/{p.relative_to(source).as_posix()}", str(p), "DATA")
+                             for p in sorted(Path(source).rglob("*")) if p.is_file()]
+    if metadata:
+        components = bundle_contents.collect(modules, files + metadata, workpath=work)
+    parts.save(components, work / "components.json")
+    notice = work / notice_text.NOTICE_NAME
+    notice.write_text(notice_text.render_text(components, app=APP_NAME, version=version(),
+                                              contact=MAINTAINER), encoding="utf-8")
+    links = [(dest, target, "SYMLINK") for dest, target in LINUX_LINKS.items()]
+    return [*metadata, (notice_text.NOTICE_NAME, str(notice), "DATA"),
+            *(links if platform_key() == "linux" else [])]
+
+
 # -- pruning the collected files ------------------------------------------------------------
 
 Entry = tuple[str, str, str]  # PyInstaller TOC entry: (destination, source, type)
@@ -217,8 +257,13 @@ def prune(binaries: Iterable[Entry], datas: Iterable[Entry]) -> tuple[list[Entry
     with its theme, libQt6Pdf with the PDF image format."""
     binaries, datas = list(binaries), list(datas)
     system = SYSTEM_LIBRARIES if platform_key() == "linux" else {}
-    kept_bins = [e for e in binaries if not _is_dropped(e[0]) and Path(e[0]).name not in system]
-    kept_datas = [e for e in datas if not _is_dropped(e[0])]
+
+    def from_system(dest: str) -> bool:  # the library, or NSS's .chk file beside it
+        name = Path(dest).name
+        return name in system or name.removesuffix(".chk") + ".so" in system
+
+    kept_bins = [e for e in binaries if not _is_dropped(e[0]) and not from_system(e[0])]
+    kept_datas = [e for e in datas if not _is_dropped(e[0]) and not from_system(e[0])]
     if platform_key() == "linux":
         kept_bins = _drop_orphan_libraries(binaries, kept_bins)
     kept = {os.path.normpath(dest) for dest, _src, _kind in kept_bins + kept_datas}

@@ -143,8 +143,15 @@ def _cmd_gui(args: argparse.Namespace, _redactor: Redactor) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return USAGE
-    from workbench.qt.app import run_gui  # Qt only when the GUI is wanted
+    try:
+        from workbench.qt.app import run_gui  # Qt only when the GUI is wanted
+    except ImportError as error:  # a system library Qt needs is missing (libGL, libxkbcommon…)
+        from workbench.qt.missing_library import explain
 
+        if (message := explain(error)) is None:
+            raise
+        print(message, file=sys.stderr)
+        return USAGE
     return run_gui([str(Path(p).resolve()) for p in args.paths], smoke=args.smoke)
 
 

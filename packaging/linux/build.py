@@ -2,19 +2,28 @@
 
     python packaging/linux/build.py [--out dist] [--work build] [--quick] [--bundle DIR]
 
-1. PyInstaller (packaging/linux/workbench.spec) makes WORK/dist/workbench/, the bundle.
+Run it with a clean venv's Python (runtime dependencies and PyInstaller only; ./dev.sh package
+makes .venv-package): the spec refuses to bundle a distribution the app does not depend on.
+
+1. PyInstaller (packaging/linux/workbench.spec) makes WORK/dist/workbench/, the bundle, with
+   THIRD-PARTY-NOTICES.txt; then RUNPATHs pointing outside the bundle are dropped.
 2. The .deb installs it as /opt/connection-workbench, with /usr/bin/workbench, a .desktop entry
-   and hicolor icons rendered from resources/icon.svg; it depends on the system libraries Qt
-   needs (DEPENDS), so `apt install ./connection-workbench_*.deb` pulls them in.
-3. The .tar.gz holds the bundle alone, as connection-workbench-<version>/.
+   and hicolor icons rendered from resources/icon.svg. It leaves out the system libraries
+   PyInstaller copied in (OpenSSL, GLib, zlib, the X11 libraries…) and depends on their
+   packages instead, so the system's copies, and their security updates, are used. Its
+   copyright file is the notice in Debian's machine-readable format.
+3. The .tar.gz holds the bundle as connection-workbench-<version>/, self-contained (system
+   libraries included), with a README naming the packages to install and the notice.
 
 --quick compresses lightly (for tests: seconds instead of ~1.5 minutes); --bundle packs an
-existing bundle instead of running PyInstaller. The version is workbench.__version__.
+existing bundle (built with the same --work) instead of running PyInstaller. The version is
+workbench.__version__.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import os
 import platform
@@ -23,18 +32,25 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+import components as parts  # noqa: E402
+import elf_paths  # noqa: E402
 import icons  # noqa: E402
+import notice_text  # noqa: E402
 import workbench_bundle as wb  # noqa: E402
 
 ROOT = wb.ROOT
 PACKAGE = wb.DIST_NAME
 INSTALL_DIR = Path("opt") / PACKAGE
-MAINTAINER = os.environ.get("DEB_MAINTAINER",
-                            "Connection Workbench team <workbench@connection-workbench.invalid>")
+MAINTAINER = wb.MAINTAINER
+DOC_DIR = Path("usr/share/doc") / PACKAGE
 # The system libraries the bundle loads from the system (../shared/reference/stack.md, plus
 # workbench_bundle.SYSTEM_LIBRARIES). "a | b": Ubuntu 24.04 renamed some for 64-bit time_t.
 DEPENDS = [
@@ -48,12 +64,14 @@ DEPENDS = [
     "libwayland-egl1",
 ]
 LONG_DESCRIPTION = """\
-Connection Workbench loads connector configurations, runs their auth flows (API keys,
-Basic, bearer tokens, OAuth 2 with an embedded login browser, vendor schemes) and shows
-what happened: redacted requests, tokens, webhooks and a verdict with a hint.
+Connection Workbench loads connector configurations, runs their auth flows
+(API keys, Basic, bearer tokens, OAuth 2 with an embedded login browser,
+vendor schemes) and shows what happened: redacted requests, tokens, webhooks
+and a verdict with a hint.
 .
-The package installs the desktop app under /opt/connection-workbench and the `workbench`
-command (check, validate, sandbox, authorize) on the PATH."""
+The package installs the desktop app under /opt/connection-workbench and the
+`workbench` command (check, validate, sandbox, authorize) on the PATH."""
+_SHARED_LIBRARY = re.compile(r"\.so(\.[\d.]+)?$")
 
 
 def debian_version(version: str) -> str:
@@ -70,12 +88,23 @@ def deb_architecture() -> str:
                           text=True).stdout.strip()
 
 
-def depends() -> str:
-    """DEPENDS, with the glibc the bundle was built against as the oldest one it runs on."""
+def depends(system_packages: Iterable[str] = ()) -> str:
+    """DEPENDS and the packages of the system libraries the .deb leaves out, with the glibc
+    the bundle was built against as the oldest one it runs on."""
     libc, glibc = platform.libc_ver()
     if libc != "glibc" or not glibc:
         raise SystemExit("build on a glibc system (Debian, Ubuntu)")
-    return ", ".join([f"libc6 (>= {glibc})", *DEPENDS])
+    named = {alt.strip().split()[0] for entry in DEPENDS for alt in entry.split("|")}
+    extra = sorted(set(system_packages) - named - {"libc6"})
+    return ", ".join([f"libc6 (>= {glibc})", *DEPENDS, *extra])
+
+
+def tarball_packages(components: list[parts.Component]) -> list[str]:
+    """What a tarball user installs: DEPENDS without what the tarball carries itself (first
+    names only: apt picks Ubuntu 24.04's t64 packages for them)."""
+    carried = {c.name for c in components if c.kind == "system"}
+    return [entry.split("|")[0].strip() for entry in DEPENDS
+            if not any(alt.strip() in carried for alt in entry.split("|"))]
 
 
 def build_bundle(work: Path) -> Path:
@@ -85,24 +114,46 @@ def build_bundle(work: Path) -> Path:
                     "--log-level", "WARN", "--distpath", str(dist),
                     "--workpath", str(work / "pyinstaller"), str(HERE / "workbench.spec")],
                    check=True, cwd=ROOT)
-    return dist / wb.EXE_NAME
+    bundle = dist / wb.EXE_NAME
+    elf_paths.clean_runpaths(bundle)
+    return bundle
 
 
-def stage_deb(bundle: Path, root: Path) -> None:
-    """The package's file tree under `root`, DEBIAN/ included."""
+def components_of(work: Path) -> list[parts.Component]:
+    """What the spec found in the bundle (its components.json)."""
+    path = work / "pyinstaller" / wb.EXE_NAME / "components.json"
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing: build the bundle with this --work first")
+    return parts.load(path)
+
+
+def stage_deb(bundle: Path, root: Path, components: list[parts.Component]) -> None:
+    """The package's file tree under `root`, DEBIAN/ included: the bundle without the system
+    libraries (Depends brings them), the launcher, menu entry, icons and the copyright file."""
     if root.exists():
         shutil.rmtree(root)
-    shutil.copytree(bundle, root / INSTALL_DIR, symlinks=True)
+    installed = root / INSTALL_DIR
+    shutil.copytree(bundle, installed, symlinks=True)
+    internal = installed / "_internal"
+    system = [c for c in components if c.kind == "system"]
+    for component in system:
+        for dest in component.files:
+            (internal / dest).unlink()
+    kept = [c for c in components if c.kind != "system"]
+    (internal / notice_text.NOTICE_NAME).write_text(
+        notice_text.render_text(kept, app=wb.APP_NAME, version=wb.version(), contact=MAINTAINER),
+        encoding="utf-8")
     _install(HERE / "workbench.sh", root / "usr/bin/workbench", 0o755)
     _install(HERE / f"{PACKAGE}.desktop", root / f"usr/share/applications/{PACKAGE}.desktop")
     icons.write_hicolor(root / "usr/share/icons/hicolor")
     _install(HERE / "apparmor-profile", root / f"usr/share/{PACKAGE}/apparmor-profile")
-    doc = root / f"usr/share/doc/{PACKAGE}/copyright"
+    files = [str(p.relative_to(internal)) for p in internal.rglob("*") if not p.is_dir()]
+    doc = root / DOC_DIR / "copyright"
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(f"{wb.APP_NAME} {wb.version()}\nLicense: proprietary.\nBundles Python "
-                   "(PSF License), Qt and PySide6 (LGPL-3.0), QtWebEngine/Chromium (LGPL-3.0 "
-                   "and BSD-style) and Python libraries under their own licenses (see the "
-                   f"*.dist-info folders in /{INSTALL_DIR}/_internal).\n")
+    doc.write_text(notice_text.render_dep5(kept, app=wb.APP_NAME, install_dir=str(INSTALL_DIR),
+                                           contact=MAINTAINER, bundle_files=files),
+                   encoding="utf-8")
+    _write_changelog(root / DOC_DIR / "changelog.gz")
     _normalize_modes(root)
     control = root / "DEBIAN"
     control.mkdir()
@@ -117,7 +168,7 @@ def stage_deb(bundle: Path, root: Path) -> None:
         f"Architecture: {deb_architecture()}\n"
         f"Maintainer: {MAINTAINER}\n"
         f"Installed-Size: {installed_kib}\n"
-        f"Depends: {depends()}\n"
+        f"Depends: {depends([c.name for c in system])}\n"
         "Section: devel\n"
         "Priority: optional\n"
         f"Description: {synopsis}\n{description}\n")
@@ -125,22 +176,35 @@ def stage_deb(bundle: Path, root: Path) -> None:
 
 def build_deb(root: Path, out: Path, quick: bool) -> Path:
     deb = out / f"{PACKAGE}_{debian_version(wb.version())}_{deb_architecture()}.deb"
-    compression = ["-Zzstd", "-z3"] if quick else ["-Zxz", "-z6"]
+    compression = ["-Zgzip", "-z1"] if quick else ["-Zxz", "-z6"]  # what lintian accepts
     subprocess.run(["dpkg-deb", "--root-owner-group", *compression, "--build", str(root),
                     str(deb)], check=True, stdout=subprocess.DEVNULL)
     return deb
 
 
-def build_tarball(bundle: Path, out: Path, quick: bool) -> Path:
-    """The bundle alone, as connection-workbench-<version>/ (run ./workbench inside)."""
+def build_tarball(bundle: Path, out: Path, quick: bool,
+                  components: list[parts.Component], work: Path) -> Path:
+    """The bundle as connection-workbench-<version>/ (run ./workbench inside), with a README
+    and the notice at its top."""
     top = f"{PACKAGE}-{wb.version()}"
     machine = platform.machine() or "unknown"
+    extras = work / "tarball-top"
+    if extras.exists():
+        shutil.rmtree(extras)
+    extras.mkdir(parents=True)
+    title = f"{wb.APP_NAME} {wb.version()} for Linux ({machine})"
+    (extras / "README").write_text((HERE / "README-tarball.txt").read_text().format(
+        app=wb.APP_NAME, version=wb.version(), machine=machine, underline="=" * len(title),
+        packages=" ".join(tarball_packages(components))))
+    shutil.copyfile(bundle / "_internal" / notice_text.NOTICE_NAME,
+                    extras / notice_text.NOTICE_NAME)
     tarball = out / f"{top}-linux-{machine}.tar.gz"
     gzip = "gzip -1" if quick else "gzip -6"
+    common = ["--sort=name", "--owner=0", "--group=0", "--numeric-owner"]
     subprocess.run(["tar", "--create", "--file", str(tarball), f"--use-compress-program={gzip}",
-                    "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
-                    f"--transform=s,^{bundle.name},{top},S", "-C", str(bundle.parent),
-                    bundle.name], check=True)
+                    *common, f"--transform=s,^{bundle.name},{top},S",
+                    f"--transform=s,^\\./,{top}/,S", "-C", str(bundle.parent), bundle.name,
+                    "-C", str(extras), "./README", f"./{notice_text.NOTICE_NAME}"], check=True)
     return tarball
 
 
@@ -151,12 +215,33 @@ def _install(source: Path, target: Path, mode: int = 0o644) -> None:
 
 
 def _normalize_modes(root: Path) -> None:
-    """0755 for folders and executables, 0644 for the rest, whatever the umask was."""
+    """0755 for folders, programs and scripts, 0644 for the rest (shared libraries and licence
+    files come out of wheels executable), whatever the umask was."""
     for path in [root, *root.rglob("*")]:
         if path.is_symlink():
             continue
-        executable = path.is_dir() or path.stat().st_mode & 0o111
-        path.chmod(0o755 if executable else 0o644)
+        if path.is_dir():
+            path.chmod(0o755)
+            continue
+        with path.open("rb") as stream:
+            start = stream.read(4)
+        program = (start == b"\x7fELF" and not _SHARED_LIBRARY.search(path.name)) \
+            or start[:2] == b"#!"
+        path.chmod(0o755 if program and path.stat().st_mode & 0o111 else 0o644)
+
+
+def _write_changelog(path: Path) -> None:
+    """The changelog a native package must ship (Debian Policy 12.7): this version's entry,
+    dated by SOURCE_DATE_EPOCH when set, compressed reproducibly."""
+    when = datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", time.time())),
+                                  timezone.utc)
+    entry = (f"{PACKAGE} ({debian_version(wb.version())}) stable; urgency=medium\n\n"
+             f"  * {wb.APP_NAME} {wb.version()}.\n\n"
+             f" -- {MAINTAINER}  {format_datetime(when)}\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9,
+                                               mtime=0, filename="") as packed:
+        packed.write(entry.encode())
 
 
 def _pyproject_description() -> str:
@@ -178,16 +263,18 @@ def main(argv: list[str] | None = None) -> int:
                         ".tar.gz go (default dist/)")
     parser.add_argument("--work", type=Path, default=ROOT / "build", help="PyInstaller's and the "
                         "package's staging folder (default build/)")
-    parser.add_argument("--bundle", type=Path, help="pack this bundle instead of building one")
+    parser.add_argument("--bundle", type=Path, help="pack this bundle (built with the same "
+                        "--work) instead of building one")
     parser.add_argument("--quick", action="store_true", help="light compression (tests)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     bundle = args.bundle or build_bundle(args.work)
     bundled = time.monotonic()
-    stage_deb(bundle, args.work / "deb-root")
+    components = components_of(args.work)
+    stage_deb(bundle, args.work / "deb-root", components)
     deb = build_deb(args.work / "deb-root", args.out, args.quick)
-    tarball = build_tarball(bundle, args.out, args.quick)
+    tarball = build_tarball(bundle, args.out, args.quick, components, args.work)
     with (args.out / "SHA256SUMS").open("w") as sums:
         for artifact in (deb, tarball):
             digest = hashlib.sha256(artifact.read_bytes()).hexdigest()

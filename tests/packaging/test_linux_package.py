@@ -1,9 +1,12 @@
-"""The Linux installers as a user gets them: build the bundle, the .deb and the .tar.gz with the
-same script as `make package`, unpack the .deb into a scratch root, and run what is inside
-against real servers on 127.0.0.1.
+"""The Linux installers as a user gets them: build the bundle, the .deb and the .tar.gz with
+`./dev.sh package` (what `make package` runs: a clean venv with the runtime dependencies only,
+.venv-package), unpack the .deb into a scratch root, and run what is inside against real
+servers on 127.0.0.1.
 
-Slow (about a minute on 2 cores; it runs in CI): PyInstaller really runs. Compression is light
-(--quick); `make package` compresses harder, nothing else differs.
+Slow (about a minute on 2 cores once .venv-package exists; it runs in CI): PyInstaller really
+runs. Compression is light (--quick); `make package` compresses harder, nothing else differs.
+WORKBENCH_PACKAGE_VENV picks another build venv; WORKBENCH_PACKAGE_BUILT=DIR checks the out/
+and work/ folders of an earlier build instead of building.
 """
 
 from __future__ import annotations
@@ -51,7 +54,13 @@ UNUSED_QT = ["Qt63D", "Qt6Quick3D", "Qt6Multimedia", "Qt6Charts", "Qt6DataVisual
              "Qt6Pdf", "Qt6Designer", "Qt6VirtualKeyboard", "Qt6Bluetooth", "Qt6Sql",
              "Qt6Graphs", "Qt6Location", "Qt6Sensors", "Qt6SerialPort", "Qt6Help"]
 TEST_ONLY_MODULES = ["pytest", "_pytest", "pytestqt", "pytest_asyncio", "mypy", "ruff",
-                     "standardwebhooks", "tests", "pip", "setuptools", "PyInstaller"]
+                     "standardwebhooks", "tests", "pip", "setuptools", "PyInstaller", "pygments"]
+PACKAGE_VENV = Path(os.environ.get("WORKBENCH_PACKAGE_VENV", ROOT / ".venv-package"))
+PREBUILT = os.environ.get("WORKBENCH_PACKAGE_BUILT")
+NOTICE = "THIRD-PARTY-NOTICES.txt"
+# lintian errors that stay, each with its reason in docs/packaging.md ("lintian").
+LINTIAN_ERRORS_EXPECTED = {"dir-or-file-in-opt", "embedded-library",
+                           "library-not-linked-against-libc"}
 
 
 @dataclass(frozen=True)
@@ -70,18 +79,25 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """Everything `make package` makes (light compression), removed afterwards (~1 GB)."""
-    folder = tmp_path_factory.mktemp("package")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "packaging/linux/build.py"), "--quick",
-         "--out", str(folder / "out"), "--work", str(folder / "work")],
-        capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert run.returncode == 0, run.stdout + run.stderr
+    if PREBUILT:
+        folder, output = Path(PREBUILT), ""
+    else:
+        folder = tmp_path_factory.mktemp("package")
+        env = {**os.environ, "WORKBENCH_VENV": str(PACKAGE_VENV)}
+        run = subprocess.run(
+            [str(ROOT / "dev.sh"), "package", "--quick", "--out", str(folder / "out"),
+             "--work", str(folder / "work")],
+            capture_output=True, text=True, timeout=1800, cwd=ROOT, env=env)
+        assert run.returncode == 0, run.stdout + run.stderr
+        output = run.stdout
     (deb,) = (folder / "out").glob("*.deb")
     (tarball,) = (folder / "out").glob("*.tar.gz")
-    scratch = folder / "scratch-root"
+    scratch = tmp_path_factory.mktemp("scratch-root")
     subprocess.run(["dpkg-deb", "-x", str(deb), str(scratch)], check=True)
-    yield Built(folder / "work/dist/workbench", deb, tarball, scratch, run.stdout)
-    shutil.rmtree(folder, ignore_errors=True)
+    yield Built(folder / "work/dist/workbench", deb, tarball, scratch, output)
+    if not PREBUILT:
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def user_env(home: Path, **extra: str) -> dict[str, str]:
@@ -93,10 +109,27 @@ def user_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def bundle_files(folder: Path) -> list[str]:
-    """What a bundle holds, relative to it. QtWebEngine makes an empty resources/locales/ in
-    the bundle when it can (as root, as these tests run): not part of the build."""
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if not str(p).endswith("resources/locales"))
+    """What a bundle holds, relative to it."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def elf_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
+            and p.read_bytes()[:4] == b"\x7fELF"]
+
+
+def system_libraries(internal: Path) -> dict[str, str]:
+    """Libraries at the top of _internal/ that a Debian package of this machine ships (the
+    copies PyInstaller took from the system): file name → package."""
+    found = {}
+    for path in internal.glob("lib*.so*"):
+        if path.is_symlink() or path.name.startswith("libpython"):
+            continue
+        owner = subprocess.run(["dpkg", "-S", f"*/{path.name}"], capture_output=True,
+                               text=True)
+        if owner.returncode == 0:
+            found[path.name] = owner.stdout.split(":")[0]
+    return found
 
 
 @dataclass
@@ -185,6 +218,73 @@ def test_the_bundle_leaves_out_unused_qt_test_tools_and_secrets(built: Built) ->
             pytest.fail(f"a private key in {path}")
 
 
+def test_no_binary_searches_the_build_machine(built: Built) -> None:
+    """RUNPATH/RPATH entries are $ORIGIN-relative: a self-built Python's lib folder (or a venv)
+    on the build machine must not be searched on the user's."""
+    offenders = []
+    for path in elf_files(built.bundle) + elf_files(built.installed):
+        dynamic = subprocess.run(["readelf", "-d", str(path)], capture_output=True,
+                                 text=True).stdout
+        for entries in re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", dynamic):
+            foreign = [e for e in entries.split(":") if e and not e.startswith("$ORIGIN")]
+            if foreign:
+                offenders.append(f"{path}: {foreign}")
+    assert offenders == []
+
+
+def bundled_distributions(bundle: Path) -> dict[str, metadata.Distribution]:
+    """The distributions of the build venv that have modules in the executable's archive or
+    files in _internal/: found from the bundle itself, not from what the build reported."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    archive = CArchiveReader(str(bundle / "workbench"))
+    (pyz_name,) = [n for n in archive.toc if n.endswith(".pyz")]
+    modules = set(archive.open_embedded_archive(pyz_name).toc)
+    internal = bundle / "_internal"
+    (site,) = PACKAGE_VENV.glob("lib/python3*/site-packages")
+    found = {}
+    for dist in metadata.distributions(path=[str(site)]):
+        name = dist.metadata["Name"]
+        if name == PACKAGE:
+            continue
+        for file in dist.files or ():
+            parts = file.parts
+            module = ".".join(parts)[:-3] if file.suffix == ".py" else ""
+            module = module.removesuffix(".__init__")
+            if (module and module in modules) or (not parts[0].endswith(".dist-info")
+                                                  and (internal / file).is_file()):
+                found[name] = dist
+                break
+    return found
+
+
+def test_the_notice_covers_every_bundled_distribution(built: Built) -> None:
+    """THIRD-PARTY-NOTICES.txt names each distribution in the bundle with its version and
+    carries its licence files word for word; and Python, Qt, Chromium, the system libraries
+    and the source offer."""
+    text = (built.bundle / "_internal" / NOTICE).read_text(encoding="utf-8")
+    distributions = bundled_distributions(built.bundle)
+    for must in ("certifi", "yarl", "multidict", "frozenlist", "idna", "pydantic_core",
+                 "PySide6_Essentials", "PySide6_Addons", "shiboken6", "cryptography"):
+        assert must in distributions, must
+    for name, dist in distributions.items():
+        assert f"=== {name} {dist.version} ===" in text, name
+        licence_files = [f for f in dist.files or () if f.parts[0].endswith(".dist-info")
+                         and ("licenses" in f.parts or re.match(r"(LICEN[CS]E|COPYING)",
+                                                                f.name, re.I))]
+        for file in licence_files:
+            assert Path(str(dist.locate_file(file))).read_text().rstrip() in text, f"{name}: {file}"
+        if not licence_files:  # PySide6's wheels: the standard texts
+            assert "GNU LESSER GENERAL PUBLIC LICENSE" in text, name
+    assert re.search(r"=== Python \d+\.\d+\.\d+ ===", text)
+    assert "PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2" in text
+    assert "GNU GENERAL PUBLIC LICENSE" in text and "Version 3, 29 June 2007" in text
+    assert "Copyright 2015 The Chromium Authors" in text
+    assert "download.qt.io/official_releases/QtForPython/pyside6/PySide6-" in text
+    for package in set(system_libraries(built.bundle / "_internal").values()):
+        assert re.search(rf"^=== {re.escape(package)} ", text, re.M), package
+
+
 async def test_the_bundled_gui_paints_and_exits(built: Built, tmp_path: Path) -> None:
     ran = await run(built.bundle / "workbench", "gui", "--smoke",
                     env=user_env(tmp_path / "home", QT_QPA_PLATFORM="offscreen"))
@@ -214,7 +314,9 @@ async def test_the_bundled_check_passes_and_fails_against_the_sandbox(
 async def test_the_bundled_login_browser_runs_a_page_and_catches_the_redirect(
         built: Built, tmp_path: Path) -> None:
     """QtWebEngine from the bundle: Chromium's renderer runs the login page's script, which
-    sends it to the redirect URI with a code; the app exchanges the code and checks."""
+    sends it to the redirect URI with a code; the app exchanges the code and checks. As root
+    (as here), nothing may be written into the install tree: a purge would leave it behind."""
+    before = bundle_files(built.bundle)
     server = await RecordingServer().start()
     try:
         def login_page(seen: Any) -> web.Response:
@@ -239,6 +341,7 @@ async def test_the_bundled_login_browser_runs_a_page_and_catches_the_redirect(
     assert '"ok": true' in ran.stdout
     (exchange,) = server.requests_to("/token")
     assert exchange.form["code"] == "c0de-from-js"
+    assert bundle_files(built.bundle) == before
 
 
 async def test_the_bundled_demo_says_what_the_source_says(built: Built, tmp_path: Path) -> None:
@@ -297,8 +400,11 @@ def test_the_deb_installs_bundle_launcher_desktop_entry_and_icons(built: Built) 
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert struct.unpack(">II", png[16:24]) == (size, size)
     assert (root / f"usr/share/icons/hicolor/scalable/apps/{PACKAGE}.svg").is_file()
-    # The bundle in /opt is the one that was built, file for file.
-    assert bundle_files(built.installed) == bundle_files(built.bundle)
+    # The bundle in /opt is the one that was built, file for file, but for the system
+    # libraries (Depends brings them).
+    system = {f"_internal/{name}" for name in system_libraries(built.bundle / "_internal")}
+    assert system
+    assert bundle_files(built.installed) == sorted(set(bundle_files(built.bundle)) - system)
 
 
 async def test_the_launcher_runs_the_installed_app(
@@ -309,11 +415,44 @@ async def test_the_launcher_runs_the_installed_app(
     assert version.stdout.strip() == f"workbench {__version__}"
     smoke = await run(launcher, "gui", "--smoke", env=env)
     assert smoke.code == 0 and "first paint after" in smoke.stdout, smoke.stderr
+    assert not list((tmp_path / "home").rglob("*.ini"))  # a smoke run saves no settings
     # A bundled connector by name: found inside the installed bundle, not in this checkout.
     check = await run(launcher, "check", "sandbox_bearer", "--set",
                       f"sandbox_url={sandbox.url}", env=env)
     assert check.code == 0, check.stdout + check.stderr
     assert f"/opt/{PACKAGE}/_internal/connectors/sandbox/sandbox_bearer.yaml" in check.stdout
+
+
+def test_the_deb_leaves_the_system_libraries_to_the_system(built: Built) -> None:
+    """OpenSSL, GLib, zlib… come from their packages, so security updates reach them."""
+    carried = system_libraries(built.bundle / "_internal")
+    assert {"libssl.so.3", "libcrypto.so.3", "libglib-2.0.so.0", "libz.so.1"} <= set(carried)
+    assert system_libraries(built.installed / "_internal") == {}
+    depends = {alt.split()[0] for d in control_fields(built.deb)["Depends"].split(",")
+               for alt in d.split("|")}
+    assert set(carried.values()) <= _installed_closure(depends)
+    notice = (built.installed / "_internal" / NOTICE).read_text()
+    assert "=== libssl3 " not in notice and "=== certifi " in notice
+
+
+def test_the_deb_copyright_file_is_the_machine_readable_notice(built: Built) -> None:
+    text = (built.scratch / f"usr/share/doc/{PACKAGE}/copyright").read_text()
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    assert blocks[0].startswith("Format: https://www.debian.org/doc/packaging-manuals/"
+                                "copyright-format/1.0/")
+    files = [b for b in blocks if b.startswith("Files: ")]
+    assert files[0].startswith("Files: *\n")
+    for block in files:
+        assert "\nCopyright: " in block and "\nLicense: " in block, block[:200]
+    for name in bundled_distributions(built.bundle):
+        assert f"Comment: {name} " in text, name
+    assert "/usr/share/common-licenses/LGPL-3" in text and "download.qt.io" in text
+    assert "libssl3" not in text  # not in the .deb: the system's package has its own
+    if shutil.which("lintian"):
+        ran = subprocess.run(["lintian", "--tag-display-limit", "0", str(built.deb)],
+                             capture_output=True, text=True, timeout=600)
+        errors = {line.split()[2] for line in ran.stdout.splitlines() if line.startswith("E:")}
+        assert errors <= LINTIAN_ERRORS_EXPECTED, ran.stdout
 
 
 def test_every_system_library_the_bundle_loads_comes_with_the_depends(built: Built) -> None:
@@ -368,18 +507,45 @@ def _installed_closure(packages: set[str]) -> set[str]:
 # -- the .tar.gz -----------------------------------------------------------------------------
 
 
-async def test_the_tarball_unpacks_to_a_runnable_bundle(built: Built, tmp_path: Path) -> None:
+async def test_the_tarball_unpacks_to_a_runnable_self_contained_bundle(
+        built: Built, tmp_path: Path) -> None:
     top = f"{PACKAGE}-{__version__}"
     with tarfile.open(built.tarball) as archive:
         names = archive.getnames()
         assert all(n == top or n.startswith(top + "/") for n in names)
-        archive.extractall(tmp_path / "unpacked", filter="tar")
+        safe = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}  # Python ≥ 3.11.4
+        archive.extractall(tmp_path / "unpacked", **safe)  # type: ignore[arg-type]
     unpacked = tmp_path / "unpacked" / top
-    assert bundle_files(unpacked) == bundle_files(built.bundle)
+    assert bundle_files(unpacked) == sorted([*bundle_files(built.bundle), "README", NOTICE])
+    assert "libssl.so.3" in system_libraries(unpacked / "_internal")  # its own copies
     version = await run(unpacked / "workbench", "--version", env=user_env(tmp_path / "home"))
     assert version.stdout.strip() == f"workbench {__version__}"
 
 
+def test_the_tarball_readme_names_the_packages_to_install(built: Built) -> None:
+    """What the tarball does not carry comes from the system: the README's apt line must name
+    the package of every library it loads from there (ldd, as for the .deb's Depends)."""
+    with tarfile.open(built.tarball) as archive:
+        member = archive.extractfile(f"{PACKAGE}-{__version__}/README")
+        assert member is not None
+        readme = member.read().decode()
+    line = re.search(r"sudo apt install (.+)", readme)
+    assert line, readme
+    packages = set(line.group(1).split())
+    assert {"libgl1", "libegl1", "libnss3", "libfontconfig1"} <= packages
+    assert "libglib2.0-0" not in packages and "libssl3" not in packages  # the tarball has them
+    internal = built.bundle / "_internal"
+    env = {"LD_LIBRARY_PATH": str(internal), "PATH": "/usr/bin:/bin"}
+    outside = set()
+    for path in elf_files(built.bundle):
+        linked = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env)
+        outside |= {m for m in re.findall(r"=> (/\S+)", linked.stdout)
+                    if not m.startswith(str(built.bundle))}
+    owners = {_owner(library) for library in outside} - {"libc6"}
+    assert owners - _installed_closure(packages) == set()
+
+
+@pytest.mark.skipif(bool(PREBUILT), reason="checks the output of a build")
 def test_the_build_reports_sizes(built: Built) -> None:
     assert re.search(r"^bundle .* (\d+) MB", built.build_output, re.M), built.build_output
     assert re.search(r"^deb .*\.deb .* MB", built.build_output, re.M)

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.recipes import PACKAGING, ROOT, bundle, icons, linux
+from tests.packaging.recipes import (
+    PACKAGING,
+    ROOT,
+    bundle,
+    components,
+    elf_paths,
+    icons,
+    linux,
+)
 from workbench import __version__
 
 # -- one version -----------------------------------------------------------------------------
@@ -261,3 +269,120 @@ def test_macos_signs_with_the_entitlements_qtwebengine_needs() -> None:
     script = (PACKAGING / "macos/build.sh").read_text()
     assert "--options runtime" in script and "QtWebEngineProcess.app" in script
     assert "hdiutil create" in script and "notarytool submit" in script
+
+
+# -- issue 15: what lintian, desktop menus and dpkg expect --------------------------------------
+
+MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game",
+                   "Graphics", "Network", "Office", "Science", "Settings", "System", "Utility"}
+
+
+def test_the_desktop_entry_has_one_main_category() -> None:
+    """Two main categories put the app into two menus (the Desktop Menu Specification)."""
+    text = (PACKAGING / "linux/connection-workbench.desktop").read_text()
+    categories = re.search(r"^Categories=(.*)$", text, re.M)
+    assert categories
+    names = [c for c in categories.group(1).split(";") if c]
+    assert len(set(names) & MAIN_CATEGORIES) == 1, names
+
+
+@pytest.mark.parametrize("action", ["remove", "purge"])
+def test_removing_the_package_leaves_opt_in_place(tmp_path: Path, action: str) -> None:
+    """dpkg deletes /opt with the last package in it (base-files does not own it); postrm puts
+    it back. DPKG_ROOT is how dpkg runs maintainer scripts for another root."""
+    (tmp_path / "etc/apparmor.d").mkdir(parents=True)
+    (tmp_path / "etc/apparmor.d/connection-workbench").write_text("profile\n")
+    subprocess.run(["sh", str(PACKAGING / "linux/postrm"), action], check=True,
+                   env={"DPKG_ROOT": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert (tmp_path / "opt").is_dir()
+    assert not (tmp_path / "etc/apparmor.d/connection-workbench").exists()
+    subprocess.run(["sh", str(PACKAGING / "linux/postrm"), action], check=True,
+                   env={"DPKG_ROOT": str(tmp_path), "PATH": "/usr/bin:/bin"})  # idempotent
+
+
+def test_shared_libraries_and_licences_are_not_executable_in_the_package(
+        tmp_path: Path) -> None:
+    """lintian: shared-library-is-executable, executable-not-elf-or-script (wheels ship both)."""
+    elf = b"\x7fELF" + b"\0" * 60
+    files = {"lib/libQt6Core.so.6": elf, "lib/_json.cpython-311-x86_64-linux-gnu.so": elf,
+             "libpython3.11.so.1.0": elf, "workbench": elf, "QtWebEngineProcess": elf,
+             "run.sh": b"#!/bin/sh\n", "qasync.dist-info/LICENSE": b"BSD\n"}
+    for name, data in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        path.chmod(0o755)
+    linux._normalize_modes(tmp_path)
+    modes = {name: (tmp_path / name).stat().st_mode & 0o777 for name in files}
+    assert modes == {"lib/libQt6Core.so.6": 0o644,
+                     "lib/_json.cpython-311-x86_64-linux-gnu.so": 0o644,
+                     "libpython3.11.so.1.0": 0o644, "workbench": 0o755,
+                     "QtWebEngineProcess": 0o755, "run.sh": 0o755,
+                     "qasync.dist-info/LICENSE": 0o644}
+
+
+def test_the_native_package_has_a_changelog(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    linux._write_changelog(tmp_path / "a.gz")
+    linux._write_changelog(tmp_path / "b.gz")
+    assert (tmp_path / "a.gz").read_bytes() == (tmp_path / "b.gz").read_bytes()  # reproducible
+    entry = gzip.decompress((tmp_path / "a.gz").read_bytes()).decode()
+    assert entry.startswith(f"connection-workbench ({linux.debian_version(__version__)}) ")
+    assert re.search(r"^ -- .+ <.+>  Thu, 01 Jan 2026 00:00:00 \+0000$", entry, re.M), entry
+    if shutil.which("dpkg-parsechangelog"):
+        (tmp_path / "changelog").write_text(entry)
+        parsed = subprocess.run(["dpkg-parsechangelog", "-l", str(tmp_path / "changelog"),
+                                 "-S", "Version"], capture_output=True, text=True, check=True)
+        assert parsed.stdout.strip() == linux.debian_version(__version__)
+
+
+def test_the_deb_depends_on_the_packages_of_the_system_libraries_it_leaves_out() -> None:
+    depends = [d.strip() for d in linux.depends(["libssl3", "zlib1g", "libglib2.0-0",
+                                                 "libx11-6"]).split(",")]
+    assert depends[0].startswith("libc6 (>= 2.")
+    assert "libssl3" in depends and "zlib1g" in depends
+    assert depends.count("libglib2.0-0 | libglib2.0-0t64") == 1  # already named: not twice
+    assert "libglib2.0-0" not in depends and depends.count("libx11-6") == 1
+
+
+def test_tarball_users_are_told_the_packages_the_tarball_does_not_carry() -> None:
+    Component = components.Component
+    carried = [Component("system", name, "1", "x") for name in ("libglib2.0-0", "libx11-6")]
+    packages = linux.tarball_packages([*carried, Component("distribution", "certifi", "1", "x")])
+    assert "libgl1" in packages and "libnss3" in packages and "libasound2" in packages
+    assert "libglib2.0-0" not in packages and "libx11-6" not in packages
+    assert all("|" not in p for p in packages)
+    readme = (PACKAGING / "linux/README-tarball.txt").read_text()
+    assert "sudo apt install {packages}" in readme and "THIRD-PARTY-NOTICES.txt" in readme
+
+
+def test_runpaths_outside_the_bundle_are_the_ones_dropped() -> None:
+    assert elf_paths.foreign_search_paths("/root/.pyenv/versions/3.11.7/lib") == [
+        "/root/.pyenv/versions/3.11.7/lib"]
+    assert elf_paths.foreign_search_paths("$ORIGIN/:$ORIGIN/Qt/lib:/usr/local/lib") == [
+        "/usr/local/lib"]
+    assert elf_paths.foreign_search_paths("$ORIGIN/../../lib") == []
+    assert elf_paths.foreign_search_paths("") == []
+
+
+@pytest.mark.parametrize("platform", ["linux", "windows", "macos"])
+def test_every_bundle_gets_the_third_party_notice(platform: str) -> None:
+    text = (PACKAGING / platform / "workbench.spec").read_text()
+    prune = text.index("wb.prune(a.binaries, a.datas)")
+    notice = text.index("a.datas += wb.third_party_notice(a, workpath)")
+    assert prune < notice < text.index("COLLECT(")
+
+
+def test_nss_check_files_go_with_the_nss_libraries_taken_from_the_system() -> None:
+    """NSS looks for libsoftokn3.chk beside libsoftokn3.so: the bundle has neither."""
+    binaries = [("libsoftokn3.so", "/usr/lib/libsoftokn3.so", "BINARY"),
+                ("libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY")]
+    datas = [("libsoftokn3.chk", "/usr/lib/libsoftokn3.chk", "DATA"),
+             ("libfreeblpriv3.chk", "/usr/lib/libfreeblpriv3.chk", "DATA"),
+             ("certifi/cacert.pem", "/x/cacert.pem", "DATA")]
+    kept_bins, kept_datas = bundle.prune(binaries, datas)
+    assert [e[0] for e in kept_bins] == ["libQt6Core.so.6"]
+    assert [e[0] for e in kept_datas] == ["certifi/cacert.pem"]

@@ -84,3 +84,48 @@ def test_the_home_folder_is_not_in_the_report(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(sys, "_MEIPASS", str(home / "Apps/workbench/_internal"), raising=False)
     assert about.build_kind() == "desktop bundle (PyInstaller) in ~/Apps/workbench"
     assert str(home) not in about.version_report()
+
+
+NOTICE = """Connection Workbench 0.1.0: third-party software and licences
+=============================================================
+
+Source code offer
+-----------------
+Qt 6.11.3, PySide6 and shiboken6 6.11.3 ... Write to: someone
+
+=== certifi 2026.10.19.post1 ===
+Licence: MPL-2.0
+"""
+
+
+def test_about_shows_the_bundles_third_party_licences(
+        qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the installed app, About ▸ Licences shows THIRD-PARTY-NOTICES.txt from the bundle."""
+    (tmp_path / "THIRD-PARTY-NOTICES.txt").write_text(NOTICE, encoding="utf-8")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    qtbot.mouseClick(dialog.licences_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.licences is not None and dialog.licences.isVisible())
+    licences = dialog.licences
+    assert licences is not None
+    assert licences.text.toPlainText() == NOTICE
+    assert licences.text.isReadOnly()
+    assert str(tmp_path / "THIRD-PARTY-NOTICES.txt") in licences.where.text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert licences.grab().save(str(SCREENSHOTS / "about-licences.png"))
+
+
+def test_from_source_about_says_where_the_licences_come_from(qtbot: Any) -> None:
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.licences_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.licences is not None and dialog.licences.isVisible())
+    assert dialog.licences is not None
+    shown = dialog.licences.text.toPlainText()
+    assert "THIRD-PARTY-NOTICES.txt" in shown and "make package" in shown

@@ -1,4 +1,5 @@
-"""Help ▸ About: the versions that matter in a bug report, copyable in one click.
+"""Help ▸ About: the versions that matter in a bug report, copyable in one click, and the
+third-party licences (Licences…).
 
 QtWebEngine is imported here, when the box opens, never at start-up (it costs ~150 ms).
 """
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import __version__
+from workbench.qt.licences import LicencesDialog
 
 # Reported in About; the PyInstaller specs bundle their metadata so the frozen app knows them.
 LIBRARIES = ("httpx", "keyring", "aiohttp", "qasync", "pydantic", "PyYAML", "truststore",
@@ -138,7 +140,12 @@ class AboutDialog(QDialog):
         self.copy_button = QPushButton(COPY_LABEL)
         self.copy_button.setObjectName("copyButton")
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self.licences_button = QPushButton("Licences…")
+        self.licences_button.setObjectName("licencesButton")
+        self.licences_button.clicked.connect(self._on_licences_button_clicked)
+        self.licences: LicencesDialog | None = None
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.licences_button, QDialogButtonBox.ButtonRole.HelpRole)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
 
@@ -147,6 +154,12 @@ class AboutDialog(QDialog):
         layout.addWidget(QLabel("For a bug report:"))
         layout.addWidget(self.details)
         layout.addWidget(buttons)
+
+    def _on_licences_button_clicked(self) -> None:
+        if self.licences is None:
+            self.licences = LicencesDialog(self)
+        self.licences.show()
+        self.licences.raise_()
 
     def _on_copy_button_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.report)

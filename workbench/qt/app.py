@@ -7,7 +7,9 @@ QtWebEngine in particular is imported only when a browser flow starts.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,10 +65,26 @@ def configure_application(app: QCoreApplication) -> None:
             app.setProperty("followsColorScheme", True)
 
 
+def use_scratch_settings() -> tempfile.TemporaryDirectory[str]:
+    """Point the app's settings at a throw-away copy of the user's, until the returned folder is
+    cleaned up: a smoke run reads what a real launch reads but changes nothing (a virtual
+    screen's window size, recent files). Call it before the first QSettings is made."""
+    scratch = tempfile.TemporaryDirectory(prefix="workbench-smoke-")
+    user = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
+                     APPLICATION)
+    folder = Path(user.fileName()).parent  # …/Connection Workbench, the organization's folder
+    if folder.is_dir():
+        shutil.copytree(folder, Path(scratch.name) / folder.name, dirs_exist_ok=True)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch.name)
+    return scratch
+
+
 def run_gui(paths: Sequence[str] = (), *, smoke: bool = False) -> int:
     """Open the main window (and `paths`) and run until it closes. The frame paints first and
-    the panes are built right after; with `smoke`, print both times and exit."""
+    the panes are built right after; with `smoke`, print both times and exit, leaving the
+    user's settings as they were."""
     prepare_environment()
+    scratch = use_scratch_settings() if smoke else None
     # QtWebEngine (the login browser, imported later) needs this before the app exists.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -90,7 +108,11 @@ def run_gui(paths: Sequence[str] = (), *, smoke: bool = False) -> int:
 
     window.installEventFilter(_FirstPaint(window, finish_startup, report=smoke))
     window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
 
 
 class _FirstPaint(QObject):
