@@ -104,9 +104,7 @@ async def test_link_copies_are_one_link(sandbox: SandboxServer) -> None:
     process = asyncio.ensure_future(workbench(
         "link", "sandbox_stackone", "--set", f"base_url={sandbox.url}/stackone", "--timeout",
         "10", "--field", "origin_owner_id=owner-twice", "--json"))
-    app = next(a for a in sandbox._runner.app._subapps  # type: ignore[attr-defined]
-               if stackone.STATE in a)
-    state = app[stackone.STATE]
+    state = sandbox.state(stackone.STATE)
     for _ in range(200):
         if state.sessions:
             session = next(iter(state.sessions.values())).body

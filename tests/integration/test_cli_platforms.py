@@ -118,8 +118,7 @@ async def link_with_customer(sandbox: SandboxServer, customer_key: str, *args: s
 def _state(sandbox: SandboxServer):  # type: ignore[no-untyped-def]
     from workbench.sandbox import stackone
 
-    app = next(a for a in sandbox._runner.app._subapps if stackone.STATE in a)  # type: ignore[attr-defined]
-    return app[stackone.STATE]
+    return sandbox.state(stackone.STATE)
 
 
 def _sessions(sandbox: SandboxServer) -> list[dict]:  # type: ignore[type-arg]

@@ -196,13 +196,12 @@ async def test_malformed_deliveries_for_the_job_are_logged_and_passed_over(rig: 
     await rig.deliveries("delay=1.0")
     from workbench.sandbox import deck
 
-    app = next(a for a in rig.sandbox._runner.app._subapps  # type: ignore[attr-defined]
-               if deck.STATE in a)
+    state = rig.sandbox.state(deck.STATE)
 
     async def junk() -> None:
-        while not app[deck.STATE].jobs:
+        while not state.jobs:
             await asyncio.sleep(0.02)
-        guid = next(iter(app[deck.STATE].jobs))
+        guid = next(iter(state.jobs))
         start = f'{{"job_guid": "{guid}", "webhook_code": "EnsureConnection", '.encode()
         bodies = [start + b'"output": {"access_token": "forged"',
                   start + b'"output": ' + b"[" * 5000 + b"]" * 5000 + b"}",

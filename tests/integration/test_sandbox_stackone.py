@@ -12,7 +12,8 @@ import pytest
 from aiohttp import web
 
 from workbench.core.events import EventLog
-from workbench.core.webhooks import StackOneSignature, WebhookReceiver
+from workbench.core.platforms.stackone import StackOneSignature
+from workbench.core.webhooks import WebhookReceiver
 from workbench.sandbox import credentials, stackone
 
 KEY = httpx.BasicAuth(credentials.STACKONE_API_KEY, "")

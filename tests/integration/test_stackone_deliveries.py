@@ -14,14 +14,10 @@ import pytest
 
 from tests.support.slow_tunnel import SlowTunnel
 from workbench.core.events import EventLog
-from workbench.core.platforms.stackone import (
-    ConnectSession,
-    LinkResult,
-    StackOneClient,
-    link_and_verify,
-)
+from workbench.core.platforms.stackone import ConnectSession, StackOneClient, StackOneSignature
+from workbench.core.platforms.stackone_link import LinkResult, link_and_verify
 from workbench.core.transport import TransportSettings, create_client
-from workbench.core.webhooks import StackOneSignature, WebhookReceiver
+from workbench.core.webhooks import WebhookReceiver
 from workbench.sandbox import credentials
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
@@ -202,12 +198,11 @@ async def test_malformed_account_events_are_logged_and_passed_over(rig: Rig) -> 
     from workbench.sandbox import stackone
 
     await rig.deliveries("delay=0.5")
-    app = next(a for a in rig.sandbox._runner.app._subapps  # type: ignore[attr-defined]
-               if stackone.STATE in a)
+    state = rig.sandbox.state(stackone.STATE)
     start = f'{{"event": "account.created", "origin_owner_id": "{OWNER}", '.encode()
 
     async def junk() -> None:
-        while not app[stackone.STATE].sessions:
+        while not state.sessions:
             await asyncio.sleep(0.02)
         async with httpx.AsyncClient() as sender:
             for body in (start + b'"account_id": "acc_forged"',

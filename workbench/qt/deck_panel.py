@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.library import LibraryEntry
-from workbench.core.platforms.account import DeckAccount
 from workbench.core.platforms.api import PlatformError
 from workbench.core.platforms.claims import token_words, webhook_words
 from workbench.core.platforms.deck import (
+    DeckAccount,
     DeckClient,
     JobOutcome,
     ensure_connection_form,

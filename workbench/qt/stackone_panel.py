@@ -20,19 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.library import LibraryEntry
-from workbench.core.platforms.account import StackOneAccount
 from workbench.core.platforms.claims import webhook_words
 from workbench.core.platforms.keys import platform_client
 from workbench.core.platforms.stackone import (
-    LINK_EXPIRED_HINT,
     ConnectSession,
     FieldError,
-    LinkResult,
+    StackOneAccount,
     StackOneClient,
     connect_session_form,
-    link_and_verify,
     session_request,
 )
+from workbench.core.platforms.stackone_link import LINK_EXPIRED_HINT, LinkResult, link_and_verify
 from workbench.core.transport import create_client
 from workbench.qt.form_pane import ConnectorForm
 from workbench.qt.saved_form import SavedForm

@@ -11,6 +11,7 @@ the webhooks of later sessions come as a rude sender's do (webhook_sender.py).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -20,12 +21,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import httpx
 from aiohttp import BasicAuth, web
 from yarl import URL
 
-from workbench.core.webhooks.signatures import stackone_signature
+from workbench.core.events import EventLog
+from workbench.core.platforms.claims import RunReport
+from workbench.core.platforms.stackone import PLATFORM, StackOneAccount, StackOneClient
+from workbench.core.platforms.stackone_link import link_and_verify
+from workbench.core.webhooks import WebhookReceiver
+from workbench.core.webhooks.signatures import hmac_body_signature
 from workbench.sandbox import credentials
 from workbench.sandbox.background import Background
+from workbench.sandbox.customer import complete_link
 from workbench.sandbox.webhook_sender import DeliveryMode, WebhookSender
 
 CATEGORIES = ("ats", "hris", "hris-legacy", "crm", "iam", "marketing", "lms", "stackone",
@@ -339,11 +347,26 @@ def _render(payload: dict[str, Any], event_id: str | None) -> tuple[bytes, dict[
     body = json.dumps({"event": payload["event"], **({"id": event_id} if event_id else {}),
                        **payload}).encode()
     headers = {"content-type": "application/json",
-               "x-stackone-signature": stackone_signature(credentials.STACKONE_WEBHOOK_SECRET,
+               "x-stackone-signature": hmac_body_signature(credentials.STACKONE_WEBHOOK_SECRET,
                                                           body)}
     if event_id:
         headers["x-request-id"] = event_id
     return body, headers
+
+
+async def demo(account: StackOneAccount, url: str, receiver: WebhookReceiver,
+               http: httpx.AsyncClient, log: EventLog) -> RunReport:
+    """`workbench demo`: a link against this stand-in at `url`, which the demo's own
+    "customer" completes on the hosted page."""
+    stackone = StackOneClient(http, url, account.api_key, log.redactor)
+    pending: list[asyncio.Task[Any]] = []
+    link = await link_and_verify(
+        stackone, receiver, {"origin_owner_id": "demo-customer",
+                             "origin_owner_name": "Demo customer"}, 10,
+        lambda s: pending.append(asyncio.ensure_future(complete_link(s.auth_link_url))),
+        unified_path=account.unified_check, register_webhook=PLATFORM.webhook_url(receiver.url))
+    await asyncio.gather(*pending, return_exceptions=True)
+    return link.report(account.unified_check)
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
