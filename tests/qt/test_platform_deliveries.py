@@ -106,7 +106,7 @@ def test_a_second_link_does_not_show_the_first_links_account(
     """Issue 13: Create link, complete it; Create link again for the same owner without
     opening it — "Account linked and verified" appeared at once, with the old account."""
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    panel = window.platform.stackone
+    panel = window.platform.panel
     fill(qtbot, panel.form, "origin_owner_id", "customer-gui-again")
     qtbot.mouseClick(panel.create_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "token=" in panel.link.text(), timeout=10_000)
@@ -134,7 +134,7 @@ def test_copies_of_the_security_question_ask_it_once(
     deck_api = sandbox.url + "/deck/api/v1"
     deliveries(run, deck_api, "twice,no-id", headers=DECK_KEYS)
     select(qtbot, window, "sandbox_deck.yaml", deck_api)
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "mfa")
     fill(qtbot, deck.form, "password", "customer-pass-2")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)
@@ -157,7 +157,7 @@ def test_a_silent_deck_is_told_from_the_jobs_status(
     deck_api = sandbox.url + "/deck/api/v1"
     deliveries(run, deck_api, "silent", headers=DECK_KEYS)
     select(qtbot, window, "sandbox_deck.yaml", deck_api)
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "quiet")
     fill(qtbot, deck.form, "password", "pw")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)
@@ -175,7 +175,7 @@ def test_without_a_keychain_the_banner_says_where_the_token_really_went(
     window = open_window(qtbot, fail.Keyring())
     assert "Secrets: memory" in window._keychain_label.text()
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "ada")
     fill(qtbot, deck.form, "password", "pw")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)

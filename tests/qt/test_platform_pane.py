@@ -92,7 +92,7 @@ def test_check_keys_passes_and_a_wrong_secret_is_explained(
 def test_ensure_connection_with_mfa_stores_the_token_and_runs_jobs(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, keychain: MemoryKeyring) -> None:
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    deck = window.platform.deck
+    deck = window.platform.panel
     assert deck.form.values()["webhook_url"] == window.webhooks.receiver.url + "/deck"
     assert deck.form.values()["source_guid"] == "src-bank-of-sandbox"
     fill(qtbot, deck.form, "username", "mfa")
@@ -133,7 +133,7 @@ def test_ensure_connection_with_mfa_stores_the_token_and_runs_jobs(
 def test_wrong_password_and_bad_job_input_are_explained(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer) -> None:
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "bob")
     fill(qtbot, deck.form, "password", "wrong")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)
@@ -150,7 +150,7 @@ def test_wrong_password_and_bad_job_input_are_explained(
 def test_stackone_link_account_created_and_verified(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, run: Any) -> None:
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    panel = window.platform.stackone
+    panel = window.platform.panel
     assert panel.form.values()["origin_owner_id"] == "customer-42"
     fill(qtbot, panel.form, "origin_owner_id", "customer-gui-1")
     qtbot.mouseClick(panel.create_button, Qt.MouseButton.LeftButton)
@@ -176,7 +176,7 @@ def test_stackone_link_account_created_and_verified(
 def test_stackone_expired_account_is_a_412_with_a_hint(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, run: Any) -> None:
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    panel = window.platform.stackone
+    panel = window.platform.panel
     fill(qtbot, panel.form, "origin_owner_id", "customer-gui-2")
     durations = panel.form.editor("expires_in")
     assert isinstance(durations, QComboBox) and durations.isEditable()
@@ -231,13 +231,13 @@ def test_webhook_settings_move_the_receiver_and_name_the_public_url(
 def test_values_are_kept_across_accounts_but_never_the_customer_password(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, keychain: MemoryKeyring) -> None:
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    fill(qtbot, window.platform.stackone.form, "origin_owner_id", "kept-owner-7")
+    fill(qtbot, window.platform.panel.form, "origin_owner_id", "kept-owner-7")
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    fill(qtbot, window.platform.deck.form, "username", "kept-user")
-    fill(qtbot, window.platform.deck.form, "password", "never-kept-pw")
+    fill(qtbot, window.platform.panel.form, "username", "kept-user")
+    fill(qtbot, window.platform.panel.form, "password", "never-kept-pw")
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    assert window.platform.stackone.form.values()["origin_owner_id"] == "kept-owner-7"
+    assert window.platform.panel.form.values()["origin_owner_id"] == "kept-owner-7"
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    assert window.platform.deck.form.values()["username"] == "kept-user"
-    assert window.platform.deck.form.values()["password"] == ""
+    assert window.platform.panel.form.values()["username"] == "kept-user"
+    assert window.platform.panel.form.values()["password"] == ""
     assert "never-kept-pw" not in str(keychain._passwords)  # type: ignore[attr-defined]
