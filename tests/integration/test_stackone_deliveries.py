@@ -18,11 +18,11 @@ from workbench.core.platforms.stackone import ConnectSession, StackOneClient, St
 from workbench.core.platforms.stackone_link import LinkResult, link_and_verify
 from workbench.core.transport import TransportSettings, create_client
 from workbench.core.webhooks import WebhookReceiver
-from workbench.sandbox import credentials
+from workbench.sandbox import stackone as stackone_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
-KEY = httpx.BasicAuth(credentials.STACKONE_API_KEY, "")
+KEY = httpx.BasicAuth(stackone_stand_in.API_KEY, "")
 OWNER = "owner-7"
 
 
@@ -77,12 +77,12 @@ class Rig:
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     log = EventLog()
-    checks = [StackOneSignature([credentials.STACKONE_WEBHOOK_SECRET])]
+    checks = [StackOneSignature([stackone_stand_in.WEBHOOK_SECRET])]
     async with await start_sandbox() as sandbox, \
             await WebhookReceiver(log, checks).start() as receiver, \
             create_client(log, TransportSettings(timeout=5)) as client:
         stackone = StackOneClient(client, sandbox.url + "/stackone",
-                                  credentials.STACKONE_API_KEY, log.redactor)
+                                  stackone_stand_in.API_KEY, log.redactor)
         yield Rig(sandbox, stackone, receiver, log)
 
 

@@ -20,15 +20,15 @@ from workbench.core.config import bundled_connectors_dir
 from workbench.core.memory_keyring import MemoryKeyring
 from workbench.qt.main_window import MainWindow
 from workbench.qt.mfa_dialog import MfaDialog
-from workbench.sandbox import credentials
+from workbench.sandbox import deck as deck_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
 SANDBOX = bundled_connectors_dir() / "sandbox"
 SHOTS = Path(os.environ.get("WORKBENCH_SCREENSHOTS",
                             Path(__file__).parents[2] / "artifacts" / "screenshots"))
-DECK_KEYS = {"x-deck-client-id": credentials.DECK_CLIENT_ID,
-             "x-deck-secret": credentials.DECK_SECRET}
+DECK_KEYS = {"x-deck-client-id": deck_stand_in.CLIENT_ID,
+             "x-deck-secret": deck_stand_in.SECRET}
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_copies_of_the_security_question_ask_it_once(
     fill(qtbot, deck.form, "password", "customer-pass-2")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)
     first = answer_dialog(qtbot, window, "000000")
-    second = answer_dialog(qtbot, window, credentials.DECK_MFA_ANSWER)
+    second = answer_dialog(qtbot, window, deck_stand_in.MFA_ANSWER)
     assert "Enter the 6-digit code" in first
     assert "not right" in second and "2 tries left" in second
     qtbot.waitUntil(lambda: settled(window, "ok"), timeout=10_000)

@@ -17,7 +17,8 @@ from workbench.core.config import bundled_connectors_dir
 from workbench.core.memory_keyring import MemoryKeyring
 from workbench.qt.main_window import MainWindow
 from workbench.qt.mfa_dialog import MfaDialog
-from workbench.sandbox import credentials
+from workbench.sandbox import deck as deck_stand_in
+from workbench.sandbox import stackone as stackone_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
@@ -116,7 +117,7 @@ def test_ensure_connection_with_mfa_stores_the_token_and_runs_jobs(
     assert "closes in 9:5" in deck.status.text() or "closes in 10:00" in deck.status.text()
     rendered = str(window.log.rendered())
     assert token not in rendered and "customer-pass-1" not in rendered
-    assert credentials.DECK_MFA_ANSWER not in rendered
+    assert deck_stand_in.MFA_ANSWER not in rendered
     SHOTS.mkdir(parents=True, exist_ok=True)
     qtbot.waitUntil(lambda: window.log_pane.proxy().rowCount() >= 4)  # batched into the view
     assert window.grab().save(str(SHOTS / "deck-connected.png"))
@@ -168,7 +169,7 @@ def test_stackone_link_account_created_and_verified(
     assert placed.height() > 0 and viewport.rect().contains(placed)  # in view, not cut off
     assert "via the account.created webhook (verified, StackOne signature)" in \
         panel.account.text()
-    assert credentials.STACKONE_API_KEY not in str(window.log.rendered())
+    assert stackone_stand_in.API_KEY not in str(window.log.rendered())
     qtbot.waitUntil(lambda: window.log_pane.proxy().rowCount() >= 6)
     assert window.grab().save(str(SHOTS / "stackone-linked.png"))
 

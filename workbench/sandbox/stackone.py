@@ -1,7 +1,7 @@
 """A local stand-in for StackOne's platform API (platforms.md §2): connect sessions, a hosted
 auth link, linked accounts, a few unified endpoints and a signed `account.created` webhook.
 
-JSON routes want HTTP Basic with `credentials.STACKONE_API_KEY` as username and an empty password.
+JSON routes want HTTP Basic with `API_KEY` as username and an empty password.
 On the hosted page, API key `wrong` is rejected and `expired` links an account that answers 412.
 A session with `account_id` opens that account in edit mode: finishing it updates the account
 (`account.updated`) instead of creating one. `PUT /dashboard/webhook` stands in for the dashboard
@@ -31,10 +31,15 @@ from workbench.core.platforms.stackone import PLATFORM, StackOneAccount, StackOn
 from workbench.core.platforms.stackone_link import link_and_verify
 from workbench.core.webhooks import WebhookReceiver
 from workbench.core.webhooks.signatures import hmac_body_signature
-from workbench.sandbox import credentials
 from workbench.sandbox.background import Background
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.webhook_sender import DeliveryMode, WebhookSender
+
+API_KEY = "sandbox-stackone-key-6d2e"
+"""API key for this stand-in: HTTP Basic with the key as username, empty password (demo)."""
+
+WEBHOOK_SECRET = "sandbox-stackone-signing-secret-93ab"
+"""This stand-in signs `account.created` with this (`x-stackone-signature`)."""
 
 CATEGORIES = ("ats", "hris", "hris-legacy", "crm", "iam", "marketing", "lms", "stackone",
               "documents", "ticketing", "screening", "messaging", "accounting", "scheduling")
@@ -116,7 +121,7 @@ async def _key_required(request: web.Request, handler: Any) -> web.StreamRespons
         auth = BasicAuth.decode(request.headers.get("Authorization", ""))
     except ValueError:
         auth = None
-    if auth is None or auth.login != credentials.STACKONE_API_KEY or auth.password:
+    if auth is None or auth.login != API_KEY or auth.password:
         return _error(401, "Unauthorized: send the API key as the Basic username with an "
                       "empty password")
     try:
@@ -347,7 +352,7 @@ def _render(payload: dict[str, Any], event_id: str | None) -> tuple[bytes, dict[
     body = json.dumps({"event": payload["event"], **({"id": event_id} if event_id else {}),
                        **payload}).encode()
     headers = {"content-type": "application/json",
-               "x-stackone-signature": hmac_body_signature(credentials.STACKONE_WEBHOOK_SECRET,
+               "x-stackone-signature": hmac_body_signature(WEBHOOK_SECRET,
                                                           body)}
     if event_id:
         headers["x-request-id"] = event_id
