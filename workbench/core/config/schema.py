@@ -51,9 +51,10 @@ def platform_schema() -> dict[str, Any]:
     body = TypeAdapter(one_of).json_schema(mode="validation")
     titles = [p.title for p in installed]
     named = " or ".join(filter(None, [", ".join(titles[:-1]), *titles[-1:]]))
+    article = "An" if named[:1] in "AEIOU" else "A"
     return {"$schema": SCHEMA_DIALECT, "$id": PLATFORM_SCHEMA_ID,
             "title": "Platform account",
-            "description": f"A {named} account as Connection Workbench reads it.",
+            "description": f"{article} {named} account as Connection Workbench reads it.",
             **body}
 
 
