@@ -25,7 +25,7 @@ from aiohttp import web
 
 from workbench.core.events import EventLog
 from workbench.core.platforms.claims import RunReport
-from workbench.core.platforms.deck import PLATFORM, DeckAccount, DeckClient, job_input, run_job
+from workbench.core.platforms.deck import PLATFORM, DeckAccount, job_input, run_job
 from workbench.core.webhooks import WebhookReceiver
 from workbench.core.webhooks.signatures import standard_webhooks_headers
 from workbench.sandbox.background import Background
@@ -295,7 +295,7 @@ def _render(payload: dict[str, Any], message_id: str | None) -> tuple[bytes, dic
 async def demo(account: DeckAccount, url: str, receiver: WebhookReceiver,
                http: httpx.AsyncClient, log: EventLog) -> RunReport:
     """`workbench demo`: an EnsureConnection against this stand-in at `url`."""
-    deck = DeckClient(http, url, account.client_id, account.secret, log.redactor)
+    deck = PLATFORM.client(account, {"base_url": url}, http, log.redactor)
     body = job_input({"source_guid": account.source_guid, "username": "demo",
                       "password": "demo", "webhook_url": PLATFORM.webhook_url(receiver.url)})
     job = await run_job(deck, receiver, "EnsureConnection", body, 10)

@@ -27,7 +27,7 @@ from yarl import URL
 
 from workbench.core.events import EventLog
 from workbench.core.platforms.claims import RunReport
-from workbench.core.platforms.stackone import PLATFORM, StackOneAccount, StackOneClient
+from workbench.core.platforms.stackone import PLATFORM, StackOneAccount
 from workbench.core.platforms.stackone_link import link_and_verify
 from workbench.core.webhooks import WebhookReceiver
 from workbench.core.webhooks.signatures import hmac_body_signature
@@ -363,7 +363,7 @@ async def demo(account: StackOneAccount, url: str, receiver: WebhookReceiver,
                http: httpx.AsyncClient, log: EventLog) -> RunReport:
     """`workbench demo`: a link against this stand-in at `url`, which the demo's own
     "customer" completes on the hosted page."""
-    stackone = StackOneClient(http, url, account.api_key, log.redactor)
+    stackone = PLATFORM.client(account, {"base_url": url}, http, log.redactor)
     pending: list[asyncio.Task[Any]] = []
     link = await link_and_verify(
         stackone, receiver, {"origin_owner_id": "demo-customer",

@@ -370,10 +370,10 @@ def job_input(values: Mapping[str, str]) -> dict[str, str]:
 
 def client(account: DeckAccount, values: Mapping[str, str], http: httpx.AsyncClient,
            redactor: Redactor) -> DeckClient:
-    """The account's API client on `http`, with the keys form's values."""
-    return DeckClient(http, base_url(values.get("environment", account.environment),
-                                     values.get("base_url", "")),
-                      values.get("client_id", ""), values.get("secret", ""), redactor)
+    """The account's API client on `http`: the keys form's values, else the file's."""
+    keys = keys_form(account).with_defaults(values)
+    return DeckClient(http, base_url(keys["environment"], keys["base_url"]), keys["client_id"],
+                      keys["secret"], redactor)
 
 
 async def check_keys(deck: DeckClient) -> None:

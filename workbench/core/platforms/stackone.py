@@ -227,9 +227,9 @@ class StackOneSignature(HmacBodySignature):
 
 def client(account: StackOneAccount, values: Mapping[str, str], http: httpx.AsyncClient,
            redactor: Redactor) -> StackOneClient:
-    """The project's API client on `http`, with the keys form's values."""
-    return StackOneClient(http, values.get("base_url", account.base_url),
-                          values.get("api_key", ""), redactor)
+    """The project's API client on `http`: the keys form's values, else the file's."""
+    keys = keys_form(account).with_defaults(values)
+    return StackOneClient(http, keys["base_url"], keys["api_key"], redactor)
 
 
 async def check_key(stackone: StackOneClient) -> None:
