@@ -115,7 +115,7 @@ async def _job(args: argparse.Namespace, loaded: LoadedPlatform, keys: Mapping[s
                given: dict[str, Any], log: EventLog) -> JobOutcome | PlatformError:
     async with receiver_and_client(args, loaded, keys, log) as (receiver, deck):
         if args.code == ENSURE or "webhook_url" in given:
-            given.setdefault("webhook_url", webhook_target(args, loaded.spec, receiver))
+            given.setdefault("webhook_url", webhook_target(args, loaded.plugin, receiver))
         body = job_input(given) if args.code == ENSURE else given
         try:
             return await run_job(deck, receiver, args.code, body, args.timeout,

@@ -109,7 +109,7 @@ async def receiver_and_client(args: argparse.Namespace, loaded: LoadedPlatform,
                               ) -> AsyncIterator[tuple[WebhookReceiver, Any]]:
     """The local receiver, checking webhooks the way the platform signs them, and the
     platform's API client on the recorded transport."""
-    found = loaded.spec
+    found = loaded.plugin
     checks = found.webhook_checks(keys.get("webhook_secret", ""))
     async with await WebhookReceiver(log, checks).start(args.listen) as receiver, \
             create_client(log, network_settings(args, args.request_timeout)) as http:
@@ -181,7 +181,7 @@ def check_platform(args: argparse.Namespace, name: str, redactor: Redactor) -> C
 
 async def demo_platform(loaded: LoadedPlatform, sandbox_url: str, redactor: Redactor) -> bool:
     """The platform's whole flow against its sandbox stand-in (its `StandIn.demo`)."""
-    found = loaded.spec
+    found = loaded.plugin
     if found.stand_in is None or not found.stand_in.demo:
         print(f"{found.title} has no sandbox demo.\n")
         return True

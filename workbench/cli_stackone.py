@@ -99,7 +99,7 @@ async def _link(args: argparse.Namespace, loaded: LoadedPlatform, keys: Mapping[
     account = loaded.account
     assert isinstance(account, StackOneAccount)
     async with receiver_and_client(args, loaded, keys, log) as (receiver, stackone):
-        target = webhook_target(args, loaded.spec, receiver)
+        target = webhook_target(args, loaded.plugin, receiver)
         return await link_and_verify(
             stackone, receiver, body, args.timeout,
             lambda s: _show_link(s, args.open, log.redactor, bool(body.get("multiple"))),

@@ -34,7 +34,7 @@ def test_an_installed_platform_is_known_everywhere(site: Path, tmp_path: Path) -
     account = tmp_path / "acme.yaml"
     account.write_text(account_text())
     loaded = load_file(account)
-    assert isinstance(loaded, LoadedPlatform) and loaded.spec is platform("acme")
+    assert isinstance(loaded, LoadedPlatform) and loaded.plugin is platform("acme")
     assert [(f.name, f.secret, f.required) for f in loaded.form.fields] == [
         ("base_url", False, True), ("api_key", True, True), ("webhook_secret", True, False)]
     library = ConnectorLibrary()

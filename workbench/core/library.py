@@ -83,7 +83,7 @@ class LibraryEntry:
     def auth_label(self) -> str:
         """The auth scheme in a few words, e.g. `oauth2 · client credentials`; empty if broken."""
         if self.platform:
-            return self.platform.spec.label
+            return self.platform.plugin.label
         if not self.loaded:
             return ""
         label = _auth_label(self.loaded.blueprint.authentication)

@@ -97,7 +97,7 @@ class PlatformPane(QWidget):
     @property
     def panel(self) -> PlatformPanel | None:
         """The panel of the account shown (None: nothing shown, or a platform without one)."""
-        return self.panel_for(self.platform.spec) if self.platform is not None else None
+        return self.panel_for(self.platform.plugin) if self.platform is not None else None
 
     def panel_for(self, platform: Platform) -> PlatformPanel | None:
         """The platform's panel, made and wired the first time it is asked for."""
@@ -121,7 +121,7 @@ class PlatformPane(QWidget):
         self.entry = entry
         assert entry.platform is not None
         account = entry.platform.account
-        self.title.setText(f"<h3>{html.escape(account.name)}</h3>{entry.platform.spec.label}. "
+        self.title.setText(f"<h3>{html.escape(account.name)}</h3>{entry.platform.plugin.label}. "
                            f"{html.escape(account.description)}")
         self.banner.clear()
         self.saved_keys.show(entry.connector_id, entry.platform.form)
@@ -178,7 +178,7 @@ class PlatformPane(QWidget):
         run = start(keys)
         if run is None:
             return
-        self.receiver.checks = self.platform.spec.webhook_checks(keys.get("webhook_secret", ""))
+        self.receiver.checks = self.platform.plugin.webhook_checks(keys.get("webhook_secret", ""))
         if run.save:
             self.save_now()
         self.runner.start(run.work, run.doing, self._on_run_end)

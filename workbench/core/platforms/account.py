@@ -54,7 +54,7 @@ class LoadedPlatform:
         return self.account.platform
 
     @property
-    def spec(self) -> Platform:
+    def plugin(self) -> Platform:
         """The registered platform the account belongs to."""
         found = platform(self.account.platform)
         assert found is not None, "only installed platforms' accounts load"
@@ -63,7 +63,7 @@ class LoadedPlatform:
     @property
     def form(self) -> FormSpec:
         """The account's keys as a form (file values are the defaults)."""
-        return self.spec.form(self.account)
+        return self.plugin.form(self.account)
 
 
 @loader_guard
