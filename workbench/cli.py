@@ -20,7 +20,9 @@ from workbench.cli_streams import RunStreams, redacting_streams
 from workbench.core.redaction import RedactingFilter, Redactor
 
 PASSED, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
-JSON_COMMANDS = ("check", "authorize", "job", "link", "validate", "har", "diff")  # with --json
+# The commands of the CLI itself; any other word is looked up among the installed platforms'.
+CORE_COMMANDS = ("check", "authorize", "validate", "schema", "sandbox", "gui", "demo", "har",
+                 "diff")
 USAGE_ERROR, INTERNAL_ERROR = "usage_error", "internal_error"
 # Loggers whose DEBUG records carry raw header values (httpcore logs each response's headers
 # before the exchange is recorded and its secrets learned): never below INFO.
@@ -44,12 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(arguments: list[str], redactor: Redactor, streams: RunStreams,
           json_mode: bool) -> int:
-    parser = _parser()
-    command = next((a for a in arguments if a in JSON_COMMANDS), None)
+    parser = _parser(with_platforms=_needs_platforms(arguments))
     try:
         args = parser.parse_args(arguments)
     except UsageError as exc:
         if json_mode:
+            command = next((a for a in arguments if a in _json_commands()), None)
             help_text = f"workbench {command} --help" if command else "workbench --help"
             _emit(streams, error_report(command, redactor, USAGE_ERROR, str(exc), USAGE,
                                         f"See {help_text}."))
@@ -198,6 +200,33 @@ def _listen_port(text: str) -> int:
     return int(port)
 
 
+def _needs_platforms(arguments: Sequence[str]) -> bool:
+    """Whether the command line may name a platform's command (or asks for the list of all
+    commands): the platforms are loaded only then, so `gui` and `check` start light."""
+    words = iter(arguments)
+    for word in words:
+        if word == "--log-level":
+            next(words, None)
+        elif word in ("-h", "--help"):
+            return True
+        elif not word.startswith("-"):
+            return word not in CORE_COMMANDS
+    return False
+
+
+def _json_commands() -> tuple[str, ...]:
+    from workbench.core.json_report import commands
+
+    return commands()
+
+
+def _platform_commands(sub: typing.Any) -> None:
+    """The commands the installed platforms add (`job`, `link`)."""
+    from workbench.cli_platforms import add_commands
+
+    add_commands(sub, _platform_arguments)
+
+
 def _platform_arguments(parser: argparse.ArgumentParser, platform: str) -> None:
     parser.add_argument("connector", help=f"a {platform} account file, or a bundled one's name")
     parser.add_argument("--set", action="append", metavar="NAME=VALUE",
@@ -213,7 +242,7 @@ def _platform_arguments(parser: argparse.ArgumentParser, platform: str) -> None:
     _network_arguments(parser, "--request-timeout")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(with_platforms: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="workbench",
         description="Connection Workbench: find out why a connection won't authenticate.",
@@ -283,40 +312,8 @@ def _parser() -> argparse.ArgumentParser:
     authorize.set_defaults(run=_command("authorize"), endpoint=None, base_url=None,
                            token_url=None)
 
-    job = sub.add_parser(
-        "job", help="submit a Deck job and wait for its webhook",
-        description="Start the local webhook receiver, submit the job (EnsureConnection by "
-        "default) with the account's keys, wait for the webhook with the same job_guid (or ask "
-        "the job's status), and print the redacted outcome. Exit 0 on success, 1 on a failed "
-        "job, 2 on config or usage errors.")
-    _platform_arguments(job, "Deck")
-    job.add_argument("--code", default="EnsureConnection", help="the job code (default "
-                     "EnsureConnection; CloseConnection, FetchDocuments, …)")
-    job.add_argument("--input", action="append", metavar="NAME=VALUE",
-                     help="a job input (repeatable): source_guid, username, password, "
-                     "external_id, access_token, webhook_url, account_id, …")
-    job.add_argument("--input-json", metavar="JSON", help="more input as one JSON object")
-    job.add_argument("--mfa-answer", help="the answer to a security question (else asked on "
-                     "the terminal)")
-    job.add_argument("--simulate", default="", metavar="OUTCOME",
-                     help="Deck sandbox simulation (x-deck-sandbox), e.g. job-failed")
-    job.add_argument("--save-token", action="store_true",
-                     help="save the new access token in the keychain for later jobs")
-    job.set_defaults(run=_command("job", "cli_platforms"))
-
-    link = sub.add_parser(
-        "link", help="create a StackOne connect session and wait for the linked account",
-        description="Create a connect session, print its auth link for the customer, wait for "
-        "account.created (or poll GET /accounts), then verify the account and one unified "
-        "request with x-account-id. Exit 0 when verified, 1 on failure, 2 on usage errors.")
-    _platform_arguments(link, "StackOne")
-    link.add_argument("--field", action="append", metavar="NAME=VALUE",
-                      help="a connect session field (repeatable): origin_owner_id, "
-                      "origin_owner_name, origin_username, categories (a,b), provider, "
-                      "expires_in (1800, 30m, 5 days), account_id, label, type, multiple, "
-                      "integration_id, metadata (JSON)")
-    link.add_argument("--open", action="store_true", help="open the link in the browser")
-    link.set_defaults(run=_command("link", "cli_platforms"))
+    if with_platforms:
+        _platform_commands(sub)
 
     validate = sub.add_parser("validate", help="check connector files for errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")

@@ -10,8 +10,8 @@ import pytest
 from workbench.core.connector_files import load_file
 from workbench.core.errors import ConfigError
 from workbench.core.library import ConnectorLibrary
-from workbench.core.platforms.account import DeckAccount, LoadedPlatform, load_platform_text
-from workbench.core.platforms.deck import ensure_connection_form, job_input
+from workbench.core.platforms.account import LoadedPlatform, load_platform_text
+from workbench.core.platforms.deck import DeckAccount, ensure_connection_form, job_input
 from workbench.core.platforms.stackone import parse_duration, session_request
 
 ROOT = Path(__file__).resolve().parents[2] / "connectors"

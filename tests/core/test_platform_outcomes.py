@@ -10,7 +10,7 @@ from workbench.core.platforms.api import OUTCOME_HINTS, PlatformError, error_out
 from workbench.core.platforms.deck import HINTS as DECK_HINTS
 from workbench.core.platforms.deck import JobOutcome
 from workbench.core.platforms.stackone import HINTS as STACKONE_HINTS
-from workbench.core.platforms.stackone import LINK_EXPIRED_HINT, NO_ACCOUNT_HINT, LinkResult
+from workbench.core.platforms.stackone_link import LINK_EXPIRED_HINT, NO_ACCOUNT_HINT, LinkResult
 
 FAILING_JOBS = [
     JobOutcome("mfa", "j"),

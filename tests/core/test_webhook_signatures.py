@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from workbench.core.platforms.stackone import StackOneSignature
 from workbench.core.webhooks.signatures import (
     QueryToken,
-    StackOneSignature,
     StandardWebhooks,
+    hmac_body_signature,
     overall,
-    stackone_signature,
     standard_webhooks_headers,
 )
 
@@ -52,7 +52,7 @@ def test_standard_webhooks_rotation_tolerance_and_absence() -> None:
 
 def test_stackone_signature_and_query_token() -> None:
     body = b'{"event":"account.created","account_id":"acc_1"}'
-    signed = Sent(body, {"x-stackone-signature": stackone_signature("s1gning", body)})
+    signed = Sent(body, {"x-stackone-signature": hmac_body_signature("s1gning", body)})
     assert StackOneSignature(["other", "s1gning"]).verify(signed).status == "verified"
     assert StackOneSignature(["other"]).verify(signed).status == "invalid"
     assert StackOneSignature(["s1gning"]).verify(Sent(body)).status == "unverified"
@@ -63,7 +63,7 @@ def test_stackone_signature_and_query_token() -> None:
 
 def test_overall_prefers_invalid_then_verified() -> None:
     body = b"{}"
-    sent = Sent(body, {"x-stackone-signature": stackone_signature("s", body)},
+    sent = Sent(body, {"x-stackone-signature": hmac_body_signature("s", body)},
                 {"token": "wrong"})
     results = [StackOneSignature(["s"]).verify(sent), QueryToken("right").verify(sent)]
     assert overall(results).status == "invalid"

@@ -13,12 +13,14 @@ import httpx
 import pytest
 
 from tests.support.cli import Run, workbench
-from workbench.sandbox import credentials, stackone
+from workbench.sandbox import deck as deck_stand_in
+from workbench.sandbox import stackone
+from workbench.sandbox import stackone as stackone_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
-DECK_KEYS = {"x-deck-client-id": credentials.DECK_CLIENT_ID,
-             "x-deck-secret": credentials.DECK_SECRET}
+DECK_KEYS = {"x-deck-client-id": deck_stand_in.CLIENT_ID,
+             "x-deck-secret": deck_stand_in.SECRET}
 NO_KEYCHAIN = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
 
@@ -61,7 +63,7 @@ async def test_a_wrong_answer_through_copies_is_mfa_invalid_with_a_hint(
 async def test_a_right_answer_through_late_copies_connects(sandbox: SandboxServer) -> None:
     await deliveries(sandbox.url + "/deck/api/v1", "late=3,no-id", headers=DECK_KEYS)
     run = await job(sandbox, "--input", "username=mfa", "--input", "password=pw",
-                    "--mfa-answer", credentials.DECK_MFA_ANSWER)
+                    "--mfa-answer", deck_stand_in.MFA_ANSWER)
     assert run.code == 0, run.stdout + run.stderr
     assert "PASS connected" in run.stdout and run.stderr.count("Deck asks:") == 1
     assert "Webhook unverified (Standard Webhooks): no webhook-id" in run.stdout
@@ -100,13 +102,11 @@ async def test_save_token_without_a_keychain_does_not_claim_it_was_saved(
 
 async def test_link_copies_are_one_link(sandbox: SandboxServer) -> None:
     await deliveries(sandbox.url + "/stackone", "twice,no-id",
-                     auth=httpx.BasicAuth(credentials.STACKONE_API_KEY, ""))
+                     auth=httpx.BasicAuth(stackone_stand_in.API_KEY, ""))
     process = asyncio.ensure_future(workbench(
         "link", "sandbox_stackone", "--set", f"base_url={sandbox.url}/stackone", "--timeout",
         "10", "--field", "origin_owner_id=owner-twice", "--json"))
-    app = next(a for a in sandbox._runner.app._subapps  # type: ignore[attr-defined]
-               if stackone.STATE in a)
-    state = app[stackone.STATE]
+    state = sandbox.state(stackone.STATE)
     for _ in range(200):
         if state.sessions:
             session = next(iter(state.sessions.values())).body
@@ -137,3 +137,14 @@ async def test_sandbox_on_a_taken_port_says_so_and_exits_2() -> None:
     assert f"port {port} on 127.0.0.1 is in use" in run.stderr
     assert f"pick another with --port {port + 1}" in run.stderr
     assert "Traceback" not in run.stderr and "OSError" not in run.stderr
+
+
+async def test_a_job_told_from_the_status_is_one_valid_json_object(
+        sandbox: SandboxServer) -> None:
+    """`via: status` is part of the published schema (it was webhook|poll only)."""
+    from tests.support.json_output import one_object
+
+    await deliveries(sandbox.url + "/deck/api/v1", "silent", headers=DECK_KEYS)
+    data = one_object(await job(sandbox, "--input", "username=ada", "--input", "password=pw",
+                                "--json"))
+    assert data["outcome"] == "connected" and data["via"] == "status"

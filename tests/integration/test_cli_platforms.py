@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.support.cli import Run, workbench
-from workbench.sandbox import credentials
+from workbench.sandbox import deck as deck_stand_in
+from workbench.sandbox import stackone as stackone_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
@@ -35,19 +36,19 @@ async def test_ensure_connection_connects_by_signed_webhook(sandbox: SandboxServ
                      run.stdout)
     assert "access-sandbox-" not in run.stdout + run.stderr
     assert "s3cret-pass" not in run.stdout + run.stderr
-    assert credentials.DECK_SECRET not in run.stdout + run.stderr
+    assert deck_stand_in.SECRET not in run.stdout + run.stderr
 
 
 async def test_json_outcome_and_the_mfa_answer(sandbox: SandboxServer) -> None:
     run = await job(sandbox, "--input", "username=mfa", "--input", "password=pw",
-                    "--mfa-answer", credentials.DECK_MFA_ANSWER, "--json")
+                    "--mfa-answer", deck_stand_in.MFA_ANSWER, "--json")
     assert run.code == 0, run.stderr
     report = json.loads(run.stdout)  # only the object: the timeline goes to stderr
     assert report["outcome"] == "connected" and report["webhook"]["verification"] == "verified"
     assert report["payload"]["output"]["access_token"] == "[redacted]"
     assert "Deck asks: Enter the 6-digit code" in run.stderr
     assert "[mfa answer] POST" in run.stderr
-    assert credentials.DECK_MFA_ANSWER not in run.stdout + run.stderr
+    assert deck_stand_in.MFA_ANSWER not in run.stdout + run.stderr
 
 
 async def test_mfa_without_an_answer_stops_at_the_question(sandbox: SandboxServer) -> None:
@@ -118,8 +119,7 @@ async def link_with_customer(sandbox: SandboxServer, customer_key: str, *args: s
 def _state(sandbox: SandboxServer):  # type: ignore[no-untyped-def]
     from workbench.sandbox import stackone
 
-    app = next(a for a in sandbox._runner.app._subapps if stackone.STATE in a)  # type: ignore[attr-defined]
-    return app[stackone.STATE]
+    return sandbox.state(stackone.STATE)
 
 
 def _sessions(sandbox: SandboxServer) -> list[dict]:  # type: ignore[type-arg]
@@ -137,7 +137,7 @@ async def test_link_waits_for_account_created_and_verifies(sandbox: SandboxServe
     assert "Webhook verified (StackOne signature)." in run.stdout
     assert "linked (via webhook); provider bamboohr, status active" in run.stdout
     assert "PASS verified" in run.stdout
-    assert credentials.STACKONE_API_KEY not in run.stdout + run.stderr
+    assert stackone_stand_in.API_KEY not in run.stdout + run.stderr
 
 
 async def test_an_expired_account_is_explained_as_412(sandbox: SandboxServer) -> None:

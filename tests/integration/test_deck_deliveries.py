@@ -15,11 +15,11 @@ from workbench.core.events import EventLog
 from workbench.core.platforms.deck import DeckClient, JobOutcome, run_job
 from workbench.core.transport import TransportSettings, create_client
 from workbench.core.webhooks import StandardWebhooks, WebhookReceiver
-from workbench.sandbox import credentials
+from workbench.sandbox import deck as deck_stand_in
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
 SOURCE = "src-bank-of-sandbox"
-KEYS = {"x-deck-client-id": credentials.DECK_CLIENT_ID, "x-deck-secret": credentials.DECK_SECRET}
+KEYS = {"x-deck-client-id": deck_stand_in.CLIENT_ID, "x-deck-secret": deck_stand_in.SECRET}
 
 
 @dataclass
@@ -79,12 +79,12 @@ class Rig:
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     log = EventLog()
-    checks = [StandardWebhooks([credentials.DECK_WEBHOOK_SECRET])]
+    checks = [StandardWebhooks([deck_stand_in.WEBHOOK_SECRET])]
     async with await start_sandbox() as sandbox, \
             await WebhookReceiver(log, checks).start() as receiver, \
             create_client(log, TransportSettings(timeout=5)) as client:
-        deck = DeckClient(client, sandbox.url + "/deck/api/v1", credentials.DECK_CLIENT_ID,
-                          credentials.DECK_SECRET, log.redactor)
+        deck = DeckClient(client, sandbox.url + "/deck/api/v1", deck_stand_in.CLIENT_ID,
+                          deck_stand_in.SECRET, log.redactor)
         yield Rig(sandbox, deck, receiver, log)
 
 
@@ -107,7 +107,7 @@ async def test_a_question_delivered_twice_is_one_question(rig: Rig, mode: str) -
 async def test_wrong_then_right_answer_through_copies_connects(rig: Rig) -> None:
     await rig.deliveries("twice,no-id")
     outcome = await rig.ensure(username="mfa", answers=("000000", "111111",
-                                                        credentials.DECK_MFA_ANSWER))
+                                                        deck_stand_in.MFA_ANSWER))
     assert outcome.kind == "connected" and outcome.access_token.startswith("access-sandbox-")
     assert [a.split(":")[0] for a in rig.asked] == ["mfa", "mfa_invalid", "mfa_invalid"]
     assert "2 tries left" in rig.asked[1] and "1 try left" in rig.asked[2]
@@ -118,14 +118,14 @@ async def test_a_late_copy_of_the_question_after_the_answer_is_not_a_new_questio
     """`late`: each copy comes after the next webhook — the question's copy after the answer's
     result, the result's copy after the next answer's."""
     await rig.deliveries("late=5,no-id")
-    outcome = await rig.ensure(username="mfa", answers=("000000", credentials.DECK_MFA_ANSWER))
+    outcome = await rig.ensure(username="mfa", answers=("000000", deck_stand_in.MFA_ANSWER))
     assert outcome.kind == "connected", rig.asked
     assert [a.split(":")[0] for a in rig.asked] == ["mfa", "mfa_invalid"]
 
 
 async def test_results_that_beat_the_202_are_taken(rig: Rig) -> None:
     await rig.deliveries("early,twice")
-    outcome = await rig.ensure(username="mfa", answers=("000000", credentials.DECK_MFA_ANSWER))
+    outcome = await rig.ensure(username="mfa", answers=("000000", deck_stand_in.MFA_ANSWER))
     assert outcome.kind == "connected", rig.asked
     assert [a.split(":")[0] for a in rig.asked] == ["mfa", "mfa_invalid"]
     submit = next(e for e in rig.log if e.step == "EnsureConnection" and e.kind == "request")
@@ -140,7 +140,7 @@ async def test_retries_after_a_slow_answer_are_one_event(rig: Rig) -> None:
     port = int(rig.receiver.url.rsplit(":", 1)[1])
     async with await SlowTunnel(port, delay=0.6).start() as tunnel:
         outcome = await rig.ensure(username="mfa", webhook_url=tunnel.url + "/deck",
-                                   answers=("000000", credentials.DECK_MFA_ANSWER), think=1.0)
+                                   answers=("000000", deck_stand_in.MFA_ANSWER), think=1.0)
     assert outcome.kind == "connected", rig.asked
     assert [a.split(":")[0] for a in rig.asked] == ["mfa", "mfa_invalid"]
     assert len(await rig.duplicates(2)) >= 2  # the retries came while the user thought
@@ -196,13 +196,12 @@ async def test_malformed_deliveries_for_the_job_are_logged_and_passed_over(rig: 
     await rig.deliveries("delay=1.0")
     from workbench.sandbox import deck
 
-    app = next(a for a in rig.sandbox._runner.app._subapps  # type: ignore[attr-defined]
-               if deck.STATE in a)
+    state = rig.sandbox.state(deck.STATE)
 
     async def junk() -> None:
-        while not app[deck.STATE].jobs:
+        while not state.jobs:
             await asyncio.sleep(0.02)
-        guid = next(iter(app[deck.STATE].jobs))
+        guid = next(iter(state.jobs))
         start = f'{{"job_guid": "{guid}", "webhook_code": "EnsureConnection", '.encode()
         bodies = [start + b'"output": {"access_token": "forged"',
                   start + b'"output": ' + b"[" * 5000 + b"]" * 5000 + b"}",

@@ -11,7 +11,7 @@ from workbench.core.events import EventLog
 from workbench.core.platforms.deck import DeckClient, DeckError, job_events, wait_for_job
 from workbench.core.transport import TransportSettings, create_client
 from workbench.core.webhooks import StandardWebhooks, WebhookReceiver
-from workbench.sandbox import credentials
+from workbench.sandbox import deck as deck_stand_in
 from workbench.sandbox.server import start_sandbox
 
 SOURCE = "src-bank-of-sandbox"
@@ -31,12 +31,12 @@ class Rig:
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     log = EventLog()
-    checks = [StandardWebhooks([credentials.DECK_WEBHOOK_SECRET])]
+    checks = [StandardWebhooks([deck_stand_in.WEBHOOK_SECRET])]
     async with await start_sandbox() as sandbox, \
             await WebhookReceiver(log, checks).start() as receiver, \
             create_client(log, TransportSettings(timeout=5)) as client:
-        deck = DeckClient(client, sandbox.url + "/deck/api/v1", credentials.DECK_CLIENT_ID,
-                          credentials.DECK_SECRET, log.redactor)
+        deck = DeckClient(client, sandbox.url + "/deck/api/v1", deck_stand_in.CLIENT_ID,
+                          deck_stand_in.SECRET, log.redactor)
         yield Rig(deck, receiver, log)
 
 
@@ -51,7 +51,7 @@ async def test_ensure_connection_delivers_an_access_token_by_signed_webhook(rig:
     with pytest.raises(DeckError) as busy:  # a second one while the first is open
         await rig.deck.submit("EnsureConnection", rig.ensure_input())
     assert busy.value.code == "ACTIVE_CONNECTION_EXISTS" and "access_token" in busy.value.hint
-    assert credentials.DECK_SECRET not in str(rig.log.rendered())
+    assert deck_stand_in.SECRET not in str(rig.log.rendered())
 
 
 async def test_wrong_credentials_and_wrong_keys_are_explained(rig: Rig) -> None:
@@ -76,7 +76,7 @@ async def test_mfa_question_wrong_answer_then_right_answer(rig: Rig) -> None:
     await rig.deck.answer_mfa(guid, "000000")
     wrong = await wait_for_job(events, rig.deck, guid, 5)
     assert wrong.kind == "mfa_invalid"
-    await rig.deck.answer_mfa(guid, credentials.DECK_MFA_ANSWER)
+    await rig.deck.answer_mfa(guid, deck_stand_in.MFA_ANSWER)
     done = await wait_for_job(events, rig.deck, guid, 5)
     assert done.kind == "connected" and done.access_token
 

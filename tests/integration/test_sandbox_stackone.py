@@ -12,10 +12,11 @@ import pytest
 from aiohttp import web
 
 from workbench.core.events import EventLog
-from workbench.core.webhooks import StackOneSignature, WebhookReceiver
-from workbench.sandbox import credentials, stackone
+from workbench.core.platforms.stackone import StackOneSignature
+from workbench.core.webhooks import WebhookReceiver
+from workbench.sandbox import stackone
 
-KEY = httpx.BasicAuth(credentials.STACKONE_API_KEY, "")
+KEY = httpx.BasicAuth(stackone.API_KEY, "")
 
 
 @dataclass
@@ -45,7 +46,7 @@ async def rig() -> AsyncIterator[Rig]:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     base = f"http://127.0.0.1:{runner.addresses[0][1]}/stackone"
-    checks = [StackOneSignature([credentials.STACKONE_WEBHOOK_SECRET])]
+    checks = [StackOneSignature([stackone.WEBHOOK_SECRET])]
     try:
         async with await WebhookReceiver(EventLog(), checks).start() as receiver, \
                 httpx.AsyncClient(auth=KEY, timeout=5) as client, \
@@ -60,7 +61,7 @@ def _providers(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize("auth", [None, httpx.BasicAuth("someone-else", ""),
-                                  httpx.BasicAuth(credentials.STACKONE_API_KEY, "not-empty")])
+                                  httpx.BasicAuth(stackone.API_KEY, "not-empty")])
 async def test_json_routes_want_the_key_as_username_with_an_empty_password(
         rig: Rig, auth: httpx.BasicAuth | None) -> None:
     async with httpx.AsyncClient(auth=auth) as other:

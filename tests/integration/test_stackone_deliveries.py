@@ -14,19 +14,15 @@ import pytest
 
 from tests.support.slow_tunnel import SlowTunnel
 from workbench.core.events import EventLog
-from workbench.core.platforms.stackone import (
-    ConnectSession,
-    LinkResult,
-    StackOneClient,
-    link_and_verify,
-)
+from workbench.core.platforms.stackone import ConnectSession, StackOneClient, StackOneSignature
+from workbench.core.platforms.stackone_link import LinkResult, link_and_verify
 from workbench.core.transport import TransportSettings, create_client
-from workbench.core.webhooks import StackOneSignature, WebhookReceiver
-from workbench.sandbox import credentials
+from workbench.core.webhooks import WebhookReceiver
+from workbench.sandbox import stackone as stackone_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
-KEY = httpx.BasicAuth(credentials.STACKONE_API_KEY, "")
+KEY = httpx.BasicAuth(stackone_stand_in.API_KEY, "")
 OWNER = "owner-7"
 
 
@@ -81,12 +77,12 @@ class Rig:
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     log = EventLog()
-    checks = [StackOneSignature([credentials.STACKONE_WEBHOOK_SECRET])]
+    checks = [StackOneSignature([stackone_stand_in.WEBHOOK_SECRET])]
     async with await start_sandbox() as sandbox, \
             await WebhookReceiver(log, checks).start() as receiver, \
             create_client(log, TransportSettings(timeout=5)) as client:
         stackone = StackOneClient(client, sandbox.url + "/stackone",
-                                  credentials.STACKONE_API_KEY, log.redactor)
+                                  stackone_stand_in.API_KEY, log.redactor)
         yield Rig(sandbox, stackone, receiver, log)
 
 
@@ -202,12 +198,11 @@ async def test_malformed_account_events_are_logged_and_passed_over(rig: Rig) -> 
     from workbench.sandbox import stackone
 
     await rig.deliveries("delay=0.5")
-    app = next(a for a in rig.sandbox._runner.app._subapps  # type: ignore[attr-defined]
-               if stackone.STATE in a)
+    state = rig.sandbox.state(stackone.STATE)
     start = f'{{"event": "account.created", "origin_owner_id": "{OWNER}", '.encode()
 
     async def junk() -> None:
-        while not app[stackone.STATE].sessions:
+        while not state.sessions:
             await asyncio.sleep(0.02)
         async with httpx.AsyncClient() as sender:
             for body in (start + b'"account_id": "acc_forged"',

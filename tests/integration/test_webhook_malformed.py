@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from workbench.core.events import EventLog
-from workbench.core.webhooks import StackOneSignature, StandardWebhooks, WebhookReceiver
+from workbench.core.platforms.stackone import StackOneSignature
+from workbench.core.webhooks import StandardWebhooks, WebhookReceiver
 
 SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtcmVjZWl2ZXI="
 

@@ -8,7 +8,8 @@ import json
 import httpx
 
 from workbench.core.events import EventLog
-from workbench.core.webhooks import StackOneSignature, StandardWebhooks, WebhookReceiver
+from workbench.core.platforms.stackone import StackOneSignature
+from workbench.core.webhooks import StandardWebhooks, WebhookReceiver
 from workbench.core.webhooks.signatures import standard_webhooks_headers
 
 JSON = {"content-type": "application/json"}

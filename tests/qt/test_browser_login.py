@@ -74,9 +74,9 @@ def test_log_in_in_the_embedded_browser_and_catch_an_https_redirect(
     pane = window.connection
 
     qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.session.browser is not None
-                    and window.session.browser.isVisible(), timeout=5000)
-    browser = window.session.browser
+    qtbot.waitUntil(lambda: window.login.browser is not None
+                    and window.login.browser.isVisible(), timeout=5000)
+    browser = window.login.browser
     assert browser is not None
     page = browser.page
     wait_for_element(qtbot, page, "input[name=login]")
@@ -120,13 +120,13 @@ def test_the_system_browser_path_logs_in_through_the_loopback(
             httpx.get(landing, timeout=10)  # the browser lands on the app's loopback
         threading.Thread(target=visit, daemon=True).start()
 
-    monkeypatch.setattr("workbench.qt.session._open_in_system_browser", browser)
+    monkeypatch.setattr("workbench.qt.login_controller._open_in_system_browser", browser)
     window = open_login_connector(qtbot, tmp_path, provider.issuer)
     pane = window.connection
     pane.system_action.trigger()
     qtbot.waitUntil(lambda: pane.banner.kind == "ok", timeout=20_000)
     assert window.token_view.token is not None
-    assert window.session.browser is None  # no embedded browser was involved
+    assert window.login.browser is None  # no embedded browser was involved
 
 
 def test_a_provider_that_refuses_embedded_browsers_is_recognised(
@@ -137,12 +137,12 @@ def test_a_provider_that_refuses_embedded_browsers_is_recognised(
         text="<h1>Access blocked</h1><p>Error 403: disallowed_useragent</p>",
         content_type="text/html", status=403))
     opened: list[str] = []
-    monkeypatch.setattr("workbench.qt.session._open_in_system_browser", opened.append)
+    monkeypatch.setattr("workbench.qt.login_controller._open_in_system_browser", opened.append)
     window = open_login_connector(qtbot, tmp_path, qserver.url)
     pane = window.connection
     qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.session.browser is not None, timeout=5000)
-    browser = window.session.browser
+    qtbot.waitUntil(lambda: window.login.browser is not None, timeout=5000)
+    browser = window.login.browser
     assert browser is not None
     qtbot.waitUntil(browser.use_system.isVisible, timeout=15_000)
     assert "disallowed_useragent" in browser.refusal.text()
@@ -165,9 +165,9 @@ def test_log_in_on_another_device_with_the_code_or_the_qr(
         extra=DEVICE_SETTINGS)
     pane = window.connection
     pane.device_action.trigger()
-    qtbot.waitUntil(lambda: window.session.device_dialog is not None
-                    and window.session.device_dialog.isVisible(), timeout=10_000)
-    dialog = window.session.device_dialog
+    qtbot.waitUntil(lambda: window.login.device_dialog is not None
+                    and window.login.device_dialog.isVisible(), timeout=10_000)
+    dialog = window.login.device_dialog
     assert dialog is not None
     code = dialog.code.text()
     assert len(code) >= 8 and "-" in code
@@ -260,7 +260,7 @@ def test_a_dead_code_or_refresh_token_offers_to_authorize_again(
     qserver.route("POST", "/token", lambda _s: web.json_response(
         {"error": "invalid_grant", "error_description": "code expired"}, status=400))
     opened: list[str] = []
-    monkeypatch.setattr("workbench.qt.session._open_in_system_browser", opened.append)
+    monkeypatch.setattr("workbench.qt.login_controller._open_in_system_browser", opened.append)
     window = open_login_connector(qtbot, tmp_path, qserver.url)
     pane = window.connection
     pane.form.editor("code").setText("an-old-pasted-code")  # type: ignore[union-attr]
@@ -337,7 +337,7 @@ def test_the_embedded_login_refuses_a_redirect_from_another_issuer(
     assert "mix-up" in seen_text and "Nothing was exchanged" in seen_text
     assert "code-for-evil" not in seen_text
     assert not qserver.requests_to("/token")
-    browser = window.session.browser
+    browser = window.login.browser
     assert browser is not None and not browser.isVisible()
     Path("artifacts/screenshots").mkdir(parents=True, exist_ok=True)
     window.grab().save("artifacts/screenshots/embedded_login_issuer_mismatch.png")
@@ -366,9 +366,9 @@ def test_the_embedded_login_ignores_a_stale_redirect_and_keeps_waiting(
     window = open_login_connector(qtbot, tmp_path, qserver.url, redirect_uri=EMBEDDED_REDIRECT)
     pane = window.connection
     qtbot.mouseClick(pane.authorize_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.session.browser is not None
-                    and window.session.browser.isVisible(), timeout=5000)
-    browser = window.session.browser
+    qtbot.waitUntil(lambda: window.login.browser is not None
+                    and window.login.browser.isVisible(), timeout=5000)
+    browser = window.login.browser
     assert browser is not None
     wait_for_element(qtbot, browser.page, "#stale")
     run_js(qtbot, browser.page, "document.getElementById('stale').click(); true")

@@ -155,7 +155,7 @@ def test_a_platform_refusal_quoting_the_keys_and_the_password(
     qtbot.waitUntil(lambda: settled(window, "fail"), timeout=10_000)
     assert "refused" in window.platform.banner.accessibleDescription()
     assert_no_secret(everything_shown(qtbot, window), [deck_secret], "the platform pane")
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "ada")
     fill(qtbot, deck.form, "password", password)
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)

@@ -20,15 +20,15 @@ from workbench.core.config import bundled_connectors_dir
 from workbench.core.memory_keyring import MemoryKeyring
 from workbench.qt.main_window import MainWindow
 from workbench.qt.mfa_dialog import MfaDialog
-from workbench.sandbox import credentials
+from workbench.sandbox import deck as deck_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
 SANDBOX = bundled_connectors_dir() / "sandbox"
 SHOTS = Path(os.environ.get("WORKBENCH_SCREENSHOTS",
                             Path(__file__).parents[2] / "artifacts" / "screenshots"))
-DECK_KEYS = {"x-deck-client-id": credentials.DECK_CLIENT_ID,
-             "x-deck-secret": credentials.DECK_SECRET}
+DECK_KEYS = {"x-deck-client-id": deck_stand_in.CLIENT_ID,
+             "x-deck-secret": deck_stand_in.SECRET}
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_a_second_link_does_not_show_the_first_links_account(
     """Issue 13: Create link, complete it; Create link again for the same owner without
     opening it — "Account linked and verified" appeared at once, with the old account."""
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    panel = window.platform.stackone
+    panel = window.platform.panel
     fill(qtbot, panel.form, "origin_owner_id", "customer-gui-again")
     qtbot.mouseClick(panel.create_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "token=" in panel.link.text(), timeout=10_000)
@@ -134,12 +134,12 @@ def test_copies_of_the_security_question_ask_it_once(
     deck_api = sandbox.url + "/deck/api/v1"
     deliveries(run, deck_api, "twice,no-id", headers=DECK_KEYS)
     select(qtbot, window, "sandbox_deck.yaml", deck_api)
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "mfa")
     fill(qtbot, deck.form, "password", "customer-pass-2")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)
     first = answer_dialog(qtbot, window, "000000")
-    second = answer_dialog(qtbot, window, credentials.DECK_MFA_ANSWER)
+    second = answer_dialog(qtbot, window, deck_stand_in.MFA_ANSWER)
     assert "Enter the 6-digit code" in first
     assert "not right" in second and "2 tries left" in second
     qtbot.waitUntil(lambda: settled(window, "ok"), timeout=10_000)
@@ -157,7 +157,7 @@ def test_a_silent_deck_is_told_from_the_jobs_status(
     deck_api = sandbox.url + "/deck/api/v1"
     deliveries(run, deck_api, "silent", headers=DECK_KEYS)
     select(qtbot, window, "sandbox_deck.yaml", deck_api)
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "quiet")
     fill(qtbot, deck.form, "password", "pw")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)
@@ -175,7 +175,7 @@ def test_without_a_keychain_the_banner_says_where_the_token_really_went(
     window = open_window(qtbot, fail.Keyring())
     assert "Secrets: memory" in window._keychain_label.text()
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "ada")
     fill(qtbot, deck.form, "password", "pw")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)

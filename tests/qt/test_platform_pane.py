@@ -17,7 +17,8 @@ from workbench.core.config import bundled_connectors_dir
 from workbench.core.memory_keyring import MemoryKeyring
 from workbench.qt.main_window import MainWindow
 from workbench.qt.mfa_dialog import MfaDialog
-from workbench.sandbox import credentials
+from workbench.sandbox import deck as deck_stand_in
+from workbench.sandbox import stackone as stackone_stand_in
 from workbench.sandbox.customer import complete_link
 from workbench.sandbox.server import SandboxServer, start_sandbox
 
@@ -92,7 +93,7 @@ def test_check_keys_passes_and_a_wrong_secret_is_explained(
 def test_ensure_connection_with_mfa_stores_the_token_and_runs_jobs(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, keychain: MemoryKeyring) -> None:
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    deck = window.platform.deck
+    deck = window.platform.panel
     assert deck.form.values()["webhook_url"] == window.webhooks.receiver.url + "/deck"
     assert deck.form.values()["source_guid"] == "src-bank-of-sandbox"
     fill(qtbot, deck.form, "username", "mfa")
@@ -116,7 +117,7 @@ def test_ensure_connection_with_mfa_stores_the_token_and_runs_jobs(
     assert "closes in 9:5" in deck.status.text() or "closes in 10:00" in deck.status.text()
     rendered = str(window.log.rendered())
     assert token not in rendered and "customer-pass-1" not in rendered
-    assert credentials.DECK_MFA_ANSWER not in rendered
+    assert deck_stand_in.MFA_ANSWER not in rendered
     SHOTS.mkdir(parents=True, exist_ok=True)
     qtbot.waitUntil(lambda: window.log_pane.proxy().rowCount() >= 4)  # batched into the view
     assert window.grab().save(str(SHOTS / "deck-connected.png"))
@@ -133,7 +134,7 @@ def test_ensure_connection_with_mfa_stores_the_token_and_runs_jobs(
 def test_wrong_password_and_bad_job_input_are_explained(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer) -> None:
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    deck = window.platform.deck
+    deck = window.platform.panel
     fill(qtbot, deck.form, "username", "bob")
     fill(qtbot, deck.form, "password", "wrong")
     qtbot.mouseClick(deck.ensure_button, Qt.MouseButton.LeftButton)
@@ -150,7 +151,7 @@ def test_wrong_password_and_bad_job_input_are_explained(
 def test_stackone_link_account_created_and_verified(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, run: Any) -> None:
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    panel = window.platform.stackone
+    panel = window.platform.panel
     assert panel.form.values()["origin_owner_id"] == "customer-42"
     fill(qtbot, panel.form, "origin_owner_id", "customer-gui-1")
     qtbot.mouseClick(panel.create_button, Qt.MouseButton.LeftButton)
@@ -168,7 +169,7 @@ def test_stackone_link_account_created_and_verified(
     assert placed.height() > 0 and viewport.rect().contains(placed)  # in view, not cut off
     assert "via the account.created webhook (verified, StackOne signature)" in \
         panel.account.text()
-    assert credentials.STACKONE_API_KEY not in str(window.log.rendered())
+    assert stackone_stand_in.API_KEY not in str(window.log.rendered())
     qtbot.waitUntil(lambda: window.log_pane.proxy().rowCount() >= 6)
     assert window.grab().save(str(SHOTS / "stackone-linked.png"))
 
@@ -176,7 +177,7 @@ def test_stackone_link_account_created_and_verified(
 def test_stackone_expired_account_is_a_412_with_a_hint(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, run: Any) -> None:
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    panel = window.platform.stackone
+    panel = window.platform.panel
     fill(qtbot, panel.form, "origin_owner_id", "customer-gui-2")
     durations = panel.form.editor("expires_in")
     assert isinstance(durations, QComboBox) and durations.isEditable()
@@ -231,13 +232,13 @@ def test_webhook_settings_move_the_receiver_and_name_the_public_url(
 def test_values_are_kept_across_accounts_but_never_the_customer_password(
         qtbot: Any, window: MainWindow, sandbox: SandboxServer, keychain: MemoryKeyring) -> None:
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    fill(qtbot, window.platform.stackone.form, "origin_owner_id", "kept-owner-7")
+    fill(qtbot, window.platform.panel.form, "origin_owner_id", "kept-owner-7")
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    fill(qtbot, window.platform.deck.form, "username", "kept-user")
-    fill(qtbot, window.platform.deck.form, "password", "never-kept-pw")
+    fill(qtbot, window.platform.panel.form, "username", "kept-user")
+    fill(qtbot, window.platform.panel.form, "password", "never-kept-pw")
     select(qtbot, window, "sandbox_stackone.yaml", sandbox.url + "/stackone")
-    assert window.platform.stackone.form.values()["origin_owner_id"] == "kept-owner-7"
+    assert window.platform.panel.form.values()["origin_owner_id"] == "kept-owner-7"
     select(qtbot, window, "sandbox_deck.yaml", sandbox.url + "/deck/api/v1")
-    assert window.platform.deck.form.values()["username"] == "kept-user"
-    assert window.platform.deck.form.values()["password"] == ""
+    assert window.platform.panel.form.values()["username"] == "kept-user"
+    assert window.platform.panel.form.values()["password"] == ""
     assert "never-kept-pw" not in str(keychain._passwords)  # type: ignore[attr-defined]

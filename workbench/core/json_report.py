@@ -19,16 +19,26 @@ from workbench.core.redaction import Redactor
 from workbench.core.verdict import Verdict
 
 SCHEMA_VERSION = 1
-COMMANDS = ("check", "authorize", "job", "link", "validate", "har", "diff")
-# Outcomes of the command line itself, beside those of checks, jobs and links.
+# Outcomes of the command line itself, beside those of checks and of platform commands.
 USAGE_ERROR, INTERNAL_ERROR = "usage_error", "internal_error"
 CLI_OUTCOMES = (USAGE_ERROR, INTERNAL_ERROR)
-# `link`: verified, refused by the platform, nobody linked in time; `suspended` is StackOne's 412
-# (the account must be reconnected). `job` outcomes are JobOutcome.kind, plus `refused`.
-LINK_OUTCOMES = ("verified", "refused", "no_account", "suspended")
-PLATFORM_REFUSED = "refused"
 _COMMON = ("schema_version", "command", "ok", "outcome", "summary", "hint", "warnings", "steps",
            "connector", "exit_code")
+
+
+def commands() -> tuple[str, ...]:
+    """Every command with --json: the core ones and those the installed platforms add."""
+    from workbench.core.platforms.registry import platforms
+
+    added = [c.name for p in platforms().values() for c in p.commands]
+    return ("check", "authorize", *added, "validate", "har", "diff")
+
+
+def platform_outcomes() -> tuple[str, ...]:
+    """The outcome words the installed platforms' commands print, beside the verdict's."""
+    from workbench.core.platforms.registry import platforms
+
+    return tuple(word for p in platforms().values() for word in p.outcomes)
 
 
 def connector_ref(name: str, path: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The JSON Schema of `--json` output (docs/json-output.schema.json is this, generated).
 
-The outcome and command enums are derived from the code (the verdict's Outcome, Deck's job
-kinds, the link and command-line outcomes), so the schema cannot drift from what is printed;
+The outcome and command enums are derived from the code (the verdict's Outcome, the outcome
+words and commands of the installed platforms, the command line's own outcomes), so the
+schema cannot drift from what is printed;
 a test compares the published file with `json_output_schema()`. Objects allow keys beyond
 those listed: a schema_version promises that listed keys keep their name and meaning, and new
 keys may appear (consumers ignore what they do not know).
@@ -16,12 +17,11 @@ from typing import Any
 from workbench.core.events import EventKind
 from workbench.core.json_report import (
     CLI_OUTCOMES,
-    COMMANDS,
-    LINK_OUTCOMES,
-    PLATFORM_REFUSED,
     SCHEMA_VERSION,
+    commands,
+    platform_outcomes,
 )
-from workbench.core.platforms.deck import JobOutcome
+from workbench.core.platforms.registry import platforms
 from workbench.core.support_schema import (
     SUPPORT_OUTCOMES,
     support_properties,
@@ -34,10 +34,9 @@ SCHEMA_ID = "https://connection-workbench.example/json-output.schema.json"
 
 def outcomes() -> list[str]:
     """Every outcome any command may print, in a stable order."""
-    job_kinds = typing.get_args(typing.get_type_hints(JobOutcome)["kind"])
     found: list[str] = []
-    for name in (*typing.get_args(Outcome), *job_kinds, PLATFORM_REFUSED, *LINK_OUTCOMES,
-                 *SUPPORT_OUTCOMES, *CLI_OUTCOMES):
+    for name in (*typing.get_args(Outcome), *platform_outcomes(), *SUPPORT_OUTCOMES,
+                 *CLI_OUTCOMES):
         if name not in found:
             found.append(name)
     return found
@@ -122,19 +121,20 @@ def _for(command: str, required: list[str]) -> dict[str, Any]:
 
 def json_output_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of every object `workbench … --json` prints."""
+    added = [c for p in platforms().values() for c in p.commands]
+    names = commands()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "Connection Workbench --json output",
-        "description": "Exactly one such object is printed on stdout by check, authorize, job, "
-                       "link, validate, har diagnose and diff with --json, whatever happens. "
-                       "See docs/json-output.md.",
+        "description": f"Exactly one such object is printed on stdout by {', '.join(names[:-1])} "
+                       f"and {names[-1]} with --json, whatever happens. See docs/json-output.md.",
         "type": "object",
         "required": ["schema_version", "command", "ok", "outcome", "summary", "hint",
                      "warnings", "steps", "connector", "exit_code"],
         "properties": {
             "schema_version": {"const": SCHEMA_VERSION},
-            "command": {"enum": [*COMMANDS, None],
+            "command": {"enum": [*names, None],
                         "description": "null when the command line named none"},
             "ok": {"type": "boolean"},
             "outcome": {"enum": outcomes()},
@@ -164,21 +164,8 @@ def json_output_schema() -> dict[str, Any]:
                                  "description": "the rerun with a wrong secret, if asked"},
             "results": {"type": "array", "items": {"$ref": "#"},
                         "description": "check with several connectors: one object each"},
-            # job
-            "job_code": {"type": "string"},
-            "job_guid": _nullable("string"),
-            "error_code": _nullable("string"),
-            "payload": {"description": "the webhook's (or status's) payload, redacted"},
-            "webhook": {"oneOf": [{"type": "null"}, {
-                "type": "object", "required": ["verification", "scheme", "detail"],
-                "properties": {"verification": {"type": "string"},
-                               "scheme": {"type": "string"}, "detail": {"type": "string"},
-                               "duplicate": {"type": "boolean"}}}]},
-            # link
-            "session": {"type": ["object", "null"]},
-            "account_id": _nullable("string"),
-            "via": {"enum": ["webhook", "poll", None]},
-            "account": {"type": ["object", "null"]},
+            # the platforms' commands (job, link)
+            **{k: v for c in added for k, v in c.properties.items()},
             # validate
             "files": {"type": "array", "items": {
                 "type": "object", "required": ["path", "ok", "name", "problems"],
@@ -193,8 +180,7 @@ def json_output_schema() -> dict[str, Any]:
         "allOf": [
             _for("check", ["status", "oauth_error", "token"]),
             _for("authorize", ["status", "oauth_error", "token"]),
-            _for("job", ["job_code", "job_guid", "webhook", "payload"]),
-            _for("link", ["session", "account_id", "via", "account"]),
+            *(_for(c.name, list(c.required)) for c in added),
             _for("validate", ["files"]),
             *(_for(command, keys) for command, keys in support_requirements().items()),
         ],

@@ -44,7 +44,7 @@ class LibraryEntry:
     error: ConfigError | None = None
     root: Path | None = None
     platform: LoadedPlatform | None = None
-    """Set instead of `loaded` for a platform account file (Deck, StackOne)."""
+    """Set instead of `loaded` for a platform account file (`core.platforms.registry`)."""
     pending: bool = False
     """Listed, not loaded yet (a deferred library's first load is under way)."""
 
@@ -83,7 +83,7 @@ class LibraryEntry:
     def auth_label(self) -> str:
         """The auth scheme in a few words, e.g. `oauth2 · client credentials`; empty if broken."""
         if self.platform:
-            return {"deck": "Deck account", "stackone": "StackOne account"}[self.platform.platform]
+            return self.platform.plugin.label
         if not self.loaded:
             return ""
         label = _auth_label(self.loaded.blueprint.authentication)

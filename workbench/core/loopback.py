@@ -17,8 +17,8 @@ from aiohttp import web
 
 from workbench.core.auth.authorization import AuthorizationError, UnrelatedRedirect
 from workbench.core.errors import InputError
+from workbench.core.local_server import HOST, LocalServer, serve_local
 
-HOST = "127.0.0.1"  # never 0.0.0.0, and not "localhost" (which may resolve elsewhere)
 # Reads a redirect URL: the code, or AuthorizationError (UnrelatedRedirect: keep waiting).
 Judge = Callable[[str], str]
 _PAGE = """<!doctype html><meta charset="utf-8"><title>Connection Workbench</title>
@@ -44,7 +44,7 @@ class LoopbackRedirect:
 
     def __init__(self, path: str = "/callback") -> None:
         self._path = path
-        self._runner: web.AppRunner | None = None
+        self._server: LocalServer | None = None
         self._received: asyncio.Future[str] | None = None
         self._judge: Judge | None = None
         self.redirect_uri = ""
@@ -53,16 +53,12 @@ class LoopbackRedirect:
         self._received = asyncio.get_running_loop().create_future()
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._on_request)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
         try:
-            await web.TCPSite(self._runner, HOST, port).start()
+            self._server = await serve_local(app, port)
         except OSError as exc:
-            await self._runner.cleanup()
             raise InputError(f"cannot listen on {HOST}:{port} for the redirect "
                              f"({exc.strerror}); is another authorization running?") from None
-        bound = self._runner.addresses[0][1]
-        self.redirect_uri = f"http://{HOST}:{bound}{self._path}"
+        self.redirect_uri = self._server.url + self._path
         return self
 
     def expect(self, judge: Judge) -> None:
@@ -75,9 +71,9 @@ class LoopbackRedirect:
         return await asyncio.wait_for(asyncio.shield(self._received), timeout)
 
     async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._server is not None:
+            await self._server.close()
+            self._server = None
 
     async def __aenter__(self) -> LoopbackRedirect:
         return self

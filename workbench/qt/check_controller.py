@@ -2,12 +2,12 @@
 
 It keeps the last token per connector (so a second check reuses it, as a real client would,
 but only while every input that obtained it is unchanged: `core.token_reuse`) and reports
-everything through signals; it shows nothing itself.
+everything through signals; it shows nothing itself. The run itself (one at a time,
+cancellable, ended even when it crashes) is a RunController's, as a platform pane's is.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from PySide6.QtCore import QObject, Signal
@@ -26,7 +26,7 @@ from workbench.core.events import EventLog
 from workbench.core.token_reuse import TokenKeeper, inputs_digest
 from workbench.core.transport import TransportSettings
 from workbench.core.verdict import cancelled, internal_error
-from workbench.qt.aio import spawn
+from workbench.qt.run_controller import RunController, RunEnd
 
 Job = Callable[[Blueprint, Mapping[str, str], EventLog, CheckOptions], Awaitable[CheckResult]]
 
@@ -49,7 +49,11 @@ class CheckController(QObject):
         self._log = log
         self._settings = settings
         self._tokens = TokenKeeper()
-        self._task: asyncio.Task[CheckResult] | None = None
+        self.connector_id = ""  # the connector of the run in flight, or of the last one
+        self._runs = RunController(self)
+        self._runs.sig_busy_changed.connect(self.sig_busy_changed)
+        self._runs.sig_started.connect(self.sig_started)
+        self._runs.sig_ended.connect(self._on_run_ended)
 
     def settings(self) -> TransportSettings:
         """The network settings the next request will use."""
@@ -57,7 +61,8 @@ class CheckController(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None and not self._task.done()
+        """Until the run's end has been reported."""
+        return self._runs.busy
 
     def token(self, connector_id: str) -> TokenSet | None:
         """The token kept for the connector (the next run reuses it if its inputs match)."""
@@ -101,8 +106,7 @@ class CheckController(QObject):
         self.sig_token_changed.emit(connector_id, None)
 
     def cancel(self) -> None:
-        if self.busy and self._task is not None:
-            self._task.cancel()
+        self._runs.cancel()
 
     def _start(self, job: Job, doing: str, connector_id: str, blueprint: Blueprint,
                values: Mapping[str, str], *, reuse: bool = True,
@@ -123,10 +127,9 @@ class CheckController(QObject):
             self.sig_token_changed.emit(connector_id, token)
 
         options.on_token = keep
-        self._task = spawn(self._run(job, connector_id, blueprint, given, options))
-        self._task.add_done_callback(self._on_task_done)
-        self.sig_busy_changed.emit(True)
-        self.sig_started.emit(doing)
+        self.connector_id = connector_id
+        self._runs.start(self._run(job, connector_id, blueprint, given, options), doing,
+                         self._on_run_end)
 
     async def _run(self, job: Job, connector_id: str, blueprint: Blueprint,
                    values: dict[str, str], options: CheckOptions) -> CheckResult:
@@ -135,14 +138,17 @@ class CheckController(QObject):
             self._tokens.forget(connector_id, result.token)  # proven bad: never reuse it
         return result
 
-    def _on_task_done(self, task: asyncio.Task[CheckResult]) -> None:
-        """Ends every run, even one cancelled before it started or one that crashed."""
-        if task.cancelled():
+    def _on_run_end(self, end: RunEnd) -> None:
+        if end.cancelled:
             self._log.note("Cancelled by the user.", flow="check")
+
+    def _on_run_ended(self, end: RunEnd) -> None:
+        """Every run ends with a CheckResult, even one cancelled before it started or one
+        that crashed."""
+        if end.cancelled:
             result = CheckResult(cancelled())
-        elif task.exception() is not None:
-            result = CheckResult(internal_error(task.exception()))
+        elif end.error is not None:
+            result = CheckResult(internal_error(end.error))
         else:
-            result = task.result()
-        self.sig_busy_changed.emit(False)
+            result = end.result
         self.sig_finished.emit(result)

@@ -107,6 +107,24 @@ class ConnectionPane(QWidget):
         self.progress.setVisible(busy)
         self.form.set_busy(busy)
 
+    def show_login_modes(self, *, code_grant: bool, device: bool) -> None:
+        """Offer Authorize… with the ways the connector allows: a browser for the
+        authorization code grant, another device for the device grant; none hides it."""
+        self.authorize_button.setVisible(code_grant or device)
+        self.device_action.setVisible(device)
+        self.embedded_action.setVisible(code_grant)
+        self.system_action.setVisible(code_grant)
+        self.authorize_default = "embedded" if code_grant else "device"
+
+    @property
+    def can_authorize(self) -> bool:
+        """Authorize… is on offer (and shown)."""
+        return self.authorize_button.isVisible()
+
+    def request_authorize(self) -> None:
+        """As if Authorize… was clicked: log in the default way."""
+        self.sig_authorize_requested.emit(self.authorize_default)
+
     def set_can_test(self, can: bool) -> None:
         """Whether the shown connector can be tested at all (loaded, values rendered)."""
         self.can_test = can

@@ -1,12 +1,15 @@
 """Deck jobs in the app: EnsureConnection with every input, the MFA question, the connection's
-idle countdown, CloseConnection, and any other job with a JSON input."""
+idle countdown, CloseConnection, and any other job with a JSON input.
+
+The open connection (its access token and idle clock) is a `DeckConnection`: the form's
+access_token field shows it and edits it, and jobs take the token from it.
+"""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
@@ -23,43 +26,43 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.library import LibraryEntry
-from workbench.core.platforms.account import DeckAccount
 from workbench.core.platforms.api import PlatformError
-from workbench.core.platforms.claims import token_words, webhook_words
+from workbench.core.platforms.claims import token_words
 from workbench.core.platforms.deck import (
-    DeckClient,
+    DeckAccount,
     JobOutcome,
     ensure_connection_form,
     job_input,
     run_job,
 )
-from workbench.core.platforms.keys import platform_client
+from workbench.core.platforms.deck_connection import DeckConnection
+from workbench.core.platforms.registry import Platform
 from workbench.core.transport import create_client
-from workbench.qt.form_pane import ConnectorForm
 from workbench.qt.mfa_dialog import ask_mfa
+from workbench.qt.platform_panel import PanelContext, PanelRun, PlatformPanel, fitted_form
 from workbench.qt.saved_form import SavedForm
-
-if TYPE_CHECKING:
-    from workbench.qt.platform_pane import PlatformPane
+from workbench.qt.signals import signals_blocked
 
 JOB_TIMEOUT = 120.0
 IDLE_KEY = "deck/idle_minutes"
+ACCESS_TOKEN = "access_token"
 JOB_CODES = ("FetchDocuments", "FetchBalance", "FetchPaymentMethods", "MakePayment",
              "CloseConnection")
 SIMULATIONS = ("", "job-failed", "error-input-values", "error-not-found", "error-system-error",
                "error-action-rejected", "error-unexpected-error")
 
 
-class DeckPanel(QWidget):
+class DeckPanel(PlatformPanel):
     """What Deck's headless guide describes, one button per step."""
 
-    def __init__(self, pane: PlatformPane) -> None:
-        super().__init__()
-        self._pane = pane
-        self._last_job: float | None = None  # when the open connection last ran a job
-        self.form = ConnectorForm()
-        self.form.setObjectName("ensureForm")
-        self.saved = SavedForm(self.form, pane.values, not_kept=("password",))
+    def __init__(self, context: PanelContext, platform: Platform,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(context, platform, parent)
+        self.connection = DeckConnection()
+        self._account: DeckAccount | None = None
+        self.form = fitted_form("ensureForm")
+        self.form.sig_edited.connect(self._on_form_edited)
+        self.saved = SavedForm(self.form, context.values, not_kept=("password",))
         self.ensure_button = QPushButton("Run EnsureConnection")
         self.ensure_button.setObjectName("ensureConnection")
         self.ensure_button.setToolTip("Submit the job and wait for its webhook")
@@ -121,51 +124,63 @@ class DeckPanel(QWidget):
 
     def show_account(self, entry: LibraryEntry) -> None:
         assert entry.platform is not None and isinstance(entry.platform.account, DeckAccount)
-        account = entry.platform.account
+        self._account = account = entry.platform.account
         spec = ensure_connection_form(account.source_guid, self._default_webhook_url())
+        self.connection = DeckConnection()  # the saved token, once loaded, is this account's
         self.saved.show(entry.connector_id + "#EnsureConnection", spec, self._on_saved_loaded)
         saved = QSettings().value(IDLE_KEY)
-        self.idle.blockSignals(True)
-        self.idle.setValue(int(str(saved)) if saved else account.connection_idle_minutes)
-        self.idle.blockSignals(False)
+        with signals_blocked(self.idle):
+            self.idle.setValue(int(str(saved)) if saved else account.connection_idle_minutes)
+        self.connection.idle_minutes = self.idle.value()
         self._set_connected(False)
+
+    @property
+    def values_loaded(self) -> bool:
+        return self.saved.loaded
+
+    def save_now(self) -> None:
+        self.saved.save_now()
 
     def _on_saved_loaded(self) -> None:
         if not self.form.values().get("webhook_url"):
             self.form.set_value("webhook_url", self._default_webhook_url())
+        self.connection.access_token = self.form.values().get(ACCESS_TOKEN, "")
         self._show_countdown()  # a saved access token changes what the status says
+
+    def _on_form_edited(self, name: str) -> None:
+        if name == ACCESS_TOKEN:  # a token from an earlier connection, typed or pasted
+            self.connection.access_token = self.form.values().get(ACCESS_TOKEN, "")
+
+    def _show_token(self) -> None:
+        """The field shows the connection's token (the view; the connection holds it)."""
+        self.form.set_value(ACCESS_TOKEN, self.connection.access_token)
 
     def set_busy(self, busy: bool) -> None:
         for widget in (self.form, self.ensure_button, self.run_job_button, self.code,
                        self.job_input, self.simulate):
             widget.setEnabled(not busy)
-        self.close_button.setEnabled(not busy and self._has_token())
+        self.close_button.setEnabled(not busy and self.connection.has_token)
 
     def _default_webhook_url(self) -> str:
-        url = self._pane.webhook_url()
-        return url + "/deck" if url else ""
-
-    def _has_token(self) -> bool:
-        return bool(self.form.values().get("access_token", "").strip())
+        return self.platform.webhook_url(self.context.webhook_url())
 
     # -- EnsureConnection -------------------------------------------------------------------
 
     def ensure(self) -> None:
-        keys = self._pane.key_values()
-        if keys is None:
-            return
-        values = self.form.values()
+        """Submit EnsureConnection (once the account's keys and the fields are complete)."""
+        self.sig_run_requested.emit(self._start_ensure)
+
+    def _start_ensure(self, keys: Mapping[str, str]) -> PanelRun | None:
+        values = {**self.form.values(), ACCESS_TOKEN: self.connection.access_token}
         if not values.get("webhook_url", "").strip():
             values["webhook_url"] = self._default_webhook_url()
             self.form.set_value("webhook_url", values["webhook_url"])
         problems = self.form.spec.problems(values)
         self.form.show_problems(problems)
         if problems:
-            self._pane.banner.show_result(False, "EnsureConnection needs the fields marked.")
-            return
-        self._pane.arm_receiver(keys)
-        self._pane.save_now()
-        self._pane.run(self._ensure(keys, values), "Submitting EnsureConnection…")
+            self.show_problem("EnsureConnection needs the fields marked.")
+            return None
+        return PanelRun(self._ensure(keys, values), "Submitting EnsureConnection…")
 
     async def _ensure(self, keys: Mapping[str, str], values: Mapping[str, str]) -> None:
         outcome = await self._submit(keys, "EnsureConnection", job_input(values))
@@ -173,38 +188,33 @@ class DeckPanel(QWidget):
             return
         kept = ""
         if outcome.kind == "connected":
-            self.form.set_value("access_token", outcome.access_token)
-            await self.saved.save_secret("access_token", outcome.access_token)
-            kept = token_words(self._pane.values.secrets, in_app=True)
+            self.connection.opened(outcome.access_token)
+            self._show_token()
+            await self.saved.save_secret(ACCESS_TOKEN, outcome.access_token)
+            kept = token_words(self.context.values.secrets, in_app=True)
             self._set_connected(True)
-        self._show(outcome, "EnsureConnection", kept)
+        self.show_report(outcome.report("EnsureConnection"), kept)
 
     async def _submit(self, keys: Mapping[str, str], code: str, given: Mapping[str, Any],
                       simulate: str = "") -> JobOutcome | None:
-        pane = self._pane
-        assert pane.platform is not None
-        async with create_client(pane.log, pane.settings()) as http:
-            deck = platform_client(pane.platform.account, keys, http, pane.log)
-            assert isinstance(deck, DeckClient)
-            pane.banner.show_busy(f"{code} submitted; waiting for its webhook…")
+        context = self.context
+        assert self._account is not None, "an account is shown"
+        async with create_client(context.log, context.settings()) as http:
+            deck = self.platform.client(self._account, keys, http, context.log.redactor)
+            self.sig_progress.emit(f"{code} submitted; waiting for its webhook…")
             try:
-                return await run_job(deck, pane.receiver, code, given, JOB_TIMEOUT,
+                return await run_job(deck, context.receiver, code, given, JOB_TIMEOUT,
                                      answer_mfa=self._answer, sandbox_outcome=simulate)
             except PlatformError as exc:
-                pane.banner.show_result(False, str(exc), exc.hint)
+                self.show_problem(str(exc), exc.hint)
                 return None
 
     async def _answer(self, outcome: JobOutcome) -> str | None:
-        self._pane.banner.show_busy("The source asks a security question…")
+        self.sig_progress.emit("The source asks a security question…")
         answer = await ask_mfa(outcome.payload, self)
         if answer:
-            self._pane.banner.show_busy("Answer sent; waiting for the webhook…")
+            self.sig_progress.emit("Answer sent; waiting for the webhook…")
         return answer
-
-    def _show(self, outcome: JobOutcome, code: str, kept: str = "") -> None:
-        summary = " ".join(filter(None, (outcome.summary(code), kept)))
-        self._pane.banner.show_result(outcome.ok, summary, outcome.hint,
-                                      webhook_words(outcome.delivery, outcome.via))
 
     # -- other jobs -------------------------------------------------------------------------
 
@@ -213,26 +223,28 @@ class DeckPanel(QWidget):
         try:
             given = json.loads(text)
         except ValueError as exc:
-            self._pane.banner.show_result(False, f"The job input is not JSON: {exc}.",
-                                          'Write one object, e.g. {"from_date": "2026-01-01"}.')
+            self.show_problem(f"The job input is not JSON: {exc}.",
+                              'Write one object, e.g. {"from_date": "2026-01-01"}.')
             return
         if not isinstance(given, dict):
-            self._pane.banner.show_result(False, "The job input must be a JSON object ({…}).")
+            self.show_problem("The job input must be a JSON object ({…}).")
             return
         self.run_job(self.code.currentText().strip(), given, self.simulate.currentText())
 
     def run_job(self, code: str, given: dict[str, Any], simulate: str = "") -> None:
-        keys = self._pane.key_values()
-        if keys is None:
-            return
-        token = self.form.values().get("access_token", "").strip()
-        given = {"access_token": token, **given} if token else given
-        if not given.get("access_token") or not code:
-            self._pane.banner.show_result(False, "Run EnsureConnection first.",
-                                          "Jobs need the access_token of an open connection.")
-            return
-        self._pane.arm_receiver(keys)
-        self._pane.run(self._job(keys, code, given, simulate), f"Submitting {code}…")
+        """Submit job `code` on the open connection (its access token added)."""
+
+        def start(keys: Mapping[str, str]) -> PanelRun | None:
+            token = self.connection.access_token.strip()
+            job = {ACCESS_TOKEN: token, **given} if token else given
+            if not job.get(ACCESS_TOKEN) or not code:
+                self.show_problem("Run EnsureConnection first.",
+                                  "Jobs need the access_token of an open connection.")
+                return None
+            return PanelRun(self._job(keys, code, job, simulate), f"Submitting {code}…",
+                            save=False)
+
+        self.sig_run_requested.emit(start)
 
     async def _job(self, keys: Mapping[str, str], code: str, given: dict[str, Any],
                    simulate: str) -> None:
@@ -240,39 +252,35 @@ class DeckPanel(QWidget):
         if outcome is None:
             return
         if code == "CloseConnection" and outcome.ok:
-            self.form.set_value("access_token", "")
-            await self.saved.save_secret("access_token", "")
+            self.connection.closed()
+            self._show_token()
+            await self.saved.save_secret(ACCESS_TOKEN, "")
             self._set_connected(False)
         elif outcome.ok:
             self._set_connected(True)  # a job keeps the connection open: the idle clock restarts
-        self._show(outcome, code)
+        self.show_report(outcome.report(code))
 
     # -- the connection's idle clock ----------------------------------------------------------
 
     def _set_connected(self, connected: bool) -> None:
-        self._last_job = time.monotonic() if connected else None
-        self.close_button.setEnabled(self._has_token())
         if connected:
+            self.connection.used()
             self._tick.start()
         else:
+            self.connection.stop_clock()
             self._tick.stop()
+        self.close_button.setEnabled(self.connection.has_token)
         self._show_countdown()
 
     def _show_countdown(self) -> None:
-        if self._last_job is None:
-            self.status.setText("Open connection: none known (a saved access token may still "
-                                "work)." if self._has_token() else "No open connection.")
-            return
-        left = int(self._last_job + self.idle.value() * 60 - time.monotonic())
-        if left <= 0:
+        self.status.setText(self.connection.status())
+        left = self.connection.seconds_left()
+        if left is not None and left <= 0:
             self._tick.stop()
-            self.status.setText(f"Idle for {self.idle.value()} min: Deck has probably closed "
-                                "the connection; run EnsureConnection again.")
-            return
-        self.status.setText(f"Connection open · closes in {left // 60}:{left % 60:02d} if idle")
 
     def _on_idle_value_changed(self, minutes: int) -> None:
         QSettings().setValue(IDLE_KEY, minutes)
-        if self._last_job is not None:
+        self.connection.idle_minutes = minutes
+        if self.connection.known_open:
             self._tick.start()  # a longer timeout may bring an expired clock back
             self._show_countdown()

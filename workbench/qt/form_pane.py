@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.formspec import FormField, FormSpec
+from workbench.core.platforms.registry import platform
 from workbench.qt.theme import accent
 
 FieldWidget = QLineEdit | QCheckBox | QComboBox
@@ -234,13 +235,19 @@ def _text_of(widget: FieldWidget) -> str:
 def _auth_caption(spec: FormSpec) -> str:
     if spec.auth_type is None:
         return "Authentication"
-    vendor = vendor_scheme(spec.auth_type)
     kind = {"bearer": "bearer token", "basic_http": "HTTP Basic", "api_key": "API key",
-            "oauth2": "OAuth2", "deck": "Deck API keys",
-            "stackone": "StackOne API key"}.get(spec.auth_type, vendor.title if vendor else
-                                                spec.auth_type)
+            "oauth2": "OAuth2"}.get(spec.auth_type) or _plugin_caption(spec.auth_type)
     grant = f", {spec.grant_type.replace('_', ' ')}" if spec.grant_type else ""
     return f"Authentication ({kind}{grant})"
+
+
+def _plugin_caption(auth_type: str) -> str:
+    """A platform's keys ("Deck API keys"), a vendor scheme's title, else the name itself."""
+    found = platform(auth_type)
+    if found is not None:
+        return found.keys_label or found.title
+    vendor = vendor_scheme(auth_type)
+    return vendor.title if vendor else auth_type
 
 
 def _sentence(message: str) -> str:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.qt.preferences import Preferences
+from workbench.qt.signals import signals_blocked
 from workbench.qt.theme import accent
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from workbench.qt.connection_pane import ConnectionPane
     from workbench.qt.library_pane import LibraryPane
     from workbench.qt.log_pane import LogPane
+    from workbench.qt.login_controller import LoginController
     from workbench.qt.platform_pane import PlatformPane
     from workbench.qt.sandbox_control import SandboxControl
     from workbench.qt.session import ConnectorSession
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         from workbench.qt.connection_pane import ConnectionPane
         from workbench.qt.library_pane import LibraryPane
         from workbench.qt.log_pane import LogPane
+        from workbench.qt.login_controller import LoginController
         from workbench.qt.platform_pane import PlatformPane
         from workbench.qt.sandbox_control import SandboxControl
         from workbench.qt.session import ConnectorSession
@@ -94,7 +97,9 @@ class MainWindow(QMainWindow):
         self.webhooks: WebhookControl = WebhookControl(self.log)
         self.statusBar().insertPermanentWidget(0, self.webhooks)
         self.session: ConnectorSession = ConnectorSession(
-            self.connection, self.token_view, self.checks, self.log, self._keyring_backend, self)
+            self.connection, self.token_view, self.checks, self._keyring_backend, self)
+        self.login: LoginController = LoginController(
+            self.connection, self.checks, self.session, self.log, self)
         self.platform: PlatformPane = PlatformPane(
             self.log, self.session.values, self.preferences.transport_settings,
             self.webhooks.receiver, lambda: self.webhooks.webhook_url)
@@ -278,9 +283,8 @@ class MainWindow(QMainWindow):
 
     def _on_sandbox_state_changed(self, running: bool, text: str) -> None:
         self._sandbox_label.setText(text)
-        self.sandbox_action.blockSignals(True)
-        self.sandbox_action.setChecked(running)
-        self.sandbox_action.blockSignals(False)
+        with signals_blocked(self.sandbox_action):
+            self.sandbox_action.setChecked(running)
 
     # -- layout and shutdown -------------------------------------------------------------------
 

@@ -1,22 +1,22 @@
-"""The centre of the window for a platform account (Deck, StackOne): its keys, Check keys, and
-the platform's own panel (jobs, or connect sessions). One run at a time, cancellable."""
+"""The centre of the window for a platform account: its keys, Check keys, and the platform's
+own panel below (jobs, connect sessions), one run at a time, cancellable.
+
+A container, like napari's layer controls: it maps each registered platform to its panel
+(`Platform.panel`, made the first time an account of it is shown), gives the panel a
+`PanelContext`, and listens to the panel's signals; the panel never reaches in here.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import html
-from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
-import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -24,78 +24,34 @@ from PySide6.QtWidgets import (
 from workbench.core.events import EventLog
 from workbench.core.library import LibraryEntry
 from workbench.core.platforms.account import LoadedPlatform
-from workbench.core.platforms.keys import check_keys, webhook_checks
+from workbench.core.platforms.keys import check_keys
+from workbench.core.platforms.registry import Platform, load_target
 from workbench.core.transport import TransportSettings
 from workbench.core.webhooks import WebhookReceiver
-from workbench.qt.aio import spawn
 from workbench.qt.connector_values import ConnectorValues
-from workbench.qt.deck_panel import DeckPanel
-from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.platform_panel import PanelContext, PlatformPanel, Starter, fitted_form
 from workbench.qt.redacting_banner import RedactingBanner
+from workbench.qt.run_controller import RunController, RunEnd
 from workbench.qt.saved_form import SavedForm
-from workbench.qt.stackone_panel import StackOnePanel
-
-SAVE_DELAY_MS = 800
-
-
-class PlatformRunner(QObject):
-    """Runs one coroutine at a time on the Qt loop; ends every run, even a crashed one."""
-
-    sig_busy_changed = Signal(bool)
-    """True while a run is in flight."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._task: asyncio.Task[None] | None = None
-        self._busy = False
-
-    @property
-    def busy(self) -> bool:
-        """Until the run's end has reached the widgets (not merely until its task is done)."""
-        return self._busy
-
-    def run(self, coro: Coroutine[Any, Any, None], on_error: Callable[[BaseException], None]
-            ) -> bool:
-        """Start `coro` unless a run is in flight; `on_error` hears a crash (not a cancel)."""
-        if self.busy:
-            coro.close()
-            return False
-        self._task = spawn(coro)
-        self._task.add_done_callback(lambda task: self._on_task_done(task, on_error))
-        self._busy = True
-        self.sig_busy_changed.emit(True)
-        return True
-
-    def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def _on_task_done(self, task: asyncio.Task[None],
-                      on_error: Callable[[BaseException], None]) -> None:
-        if not shiboken6.isValid(self):
-            return  # the window closed while the run was in flight
-        if not task.cancelled() and task.exception() is not None:
-            on_error(task.exception())  # type: ignore[arg-type]
-        self._busy = False
-        self.sig_busy_changed.emit(False)
 
 
 class PlatformPane(QWidget):
-    """Keys form, Check keys / Cancel, banner, and the Deck or StackOne panel below."""
+    """Keys form, Check keys / Cancel, banner, and the shown platform's panel below."""
 
     def __init__(self, log: EventLog, values: ConnectorValues,
                  settings: Callable[[], TransportSettings], receiver: WebhookReceiver,
                  webhook_url: Callable[[], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.log, self.values, self.settings = log, values, settings
-        self.receiver, self.webhook_url = receiver, webhook_url
-        self.runner = PlatformRunner(self)
+        self.log, self.receiver = log, receiver
+        self._settings = settings
+        self._context = PanelContext(log, settings, receiver, webhook_url, values)
+        self.runner = RunController(self)
         self.entry: LibraryEntry | None = None
+        self._panels: dict[str, PlatformPanel | None] = {}  # platform → panel (None: has none)
         self.title = QLabel()
         self.title.setObjectName("platformTitle")
         self.title.setWordWrap(True)
-        self.keys = ConnectorForm()
-        self.keys.setObjectName("platformKeys")
+        self.keys = fitted_form("platformKeys")
         self.saved_keys = SavedForm(self.keys, values)
         self.check_button = QPushButton("Check keys")
         self.check_button.setObjectName("checkKeys")
@@ -111,26 +67,18 @@ class PlatformPane(QWidget):
         self.progress.setTextVisible(False)
         self.progress.hide()
         self.banner = RedactingBanner(log.redactor)  # panels show platform text raw
-        self.deck = DeckPanel(self)
-        self.stackone = StackOnePanel(self)
 
         actions = QHBoxLayout()
         actions.addWidget(self.check_button)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.progress)
         actions.addStretch(1)
-        for form in (self.keys, self.deck.form, self.stackone.form):
-            form.fit_contents = True  # one scroll area for the whole pane, not one per form
-            form.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            form.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         page = QWidget()
-        column = QVBoxLayout(page)
+        self._column = column = QVBoxLayout(page)
         column.addWidget(self.title)
         column.addWidget(self.keys)
         column.addLayout(actions)
-        column.addWidget(self.deck)  # one shows at a time (a stack would be as tall as both)
-        column.addWidget(self.stackone)
-        column.addStretch(1)
+        column.addStretch(1)  # panels go above it; one shows at a time
         self.scroll_area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -139,11 +87,32 @@ class PlatformPane(QWidget):
         layout.setContentsMargins(0, 0, 6, 6)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.banner)  # outside the scroll: the outcome is always in view
+        self.runner.sig_started.connect(self.banner.show_busy)
         self.runner.sig_busy_changed.connect(self._on_runner_busy_changed)
 
     @property
     def platform(self) -> LoadedPlatform | None:
         return self.entry.platform if self.entry else None
+
+    @property
+    def panel(self) -> PlatformPanel | None:
+        """The panel of the account shown (None: nothing shown, or a platform without one)."""
+        return self.panel_for(self.platform.plugin) if self.platform is not None else None
+
+    def panel_for(self, platform: Platform) -> PlatformPanel | None:
+        """The platform's panel, made and wired the first time it is asked for."""
+        if platform.name not in self._panels:
+            panel: PlatformPanel | None = None
+            if platform.panel:
+                panel = load_target(platform.panel)(self._context, platform)
+                self._column.insertWidget(self._column.count() - 1, panel)
+                panel.sig_run_requested.connect(self._on_panel_run_requested)
+                panel.sig_progress.connect(self.banner.show_busy)
+                panel.sig_result.connect(self.banner.show_result)
+                panel.sig_reveal.connect(self.scroll_area.ensureWidgetVisible)
+                panel.set_busy(self.runner.busy)
+            self._panels[platform.name] = panel
+        return self._panels[platform.name]
 
     def show_entry(self, entry: LibraryEntry) -> None:
         """Show a platform account: saved keys (keychain), else the file's values."""
@@ -152,29 +121,29 @@ class PlatformPane(QWidget):
         self.entry = entry
         assert entry.platform is not None
         account = entry.platform.account
-        kind = "Deck account" if account.platform == "deck" else "StackOne account"
-        self.title.setText(f"<h3>{html.escape(account.name)}</h3>{kind}. "
+        self.title.setText(f"<h3>{html.escape(account.name)}</h3>{entry.platform.plugin.label}. "
                            f"{html.escape(account.description)}")
         self.banner.clear()
         self.saved_keys.show(entry.connector_id, entry.platform.form)
-        self.deck.setVisible(account.platform == "deck")
-        self.stackone.setVisible(account.platform == "stackone")
-        self._panel().show_account(entry)
+        shown = self.panel
+        for panel in self._panels.values():
+            if panel is not None:
+                panel.setVisible(panel is shown)
+        if shown is not None:
+            shown.show_account(entry)
 
     @property
     def values_loaded(self) -> bool:
         """The keychain has answered for every form of the account shown."""
-        return self.saved_keys.loaded and self._panel().saved.loaded
-
-    def _panel(self) -> DeckPanel | StackOnePanel:
-        return self.deck if self.platform is not None and self.platform.platform == "deck" \
-            else self.stackone
+        panel = self.panel
+        return self.saved_keys.loaded and (panel is None or panel.values_loaded)
 
     def save_now(self) -> None:
         if self.platform is None:
             return
         self.saved_keys.save_now()
-        self._panel().saved.save_now()
+        if self.panel is not None:
+            self.panel.save_now()
 
     def key_values(self) -> dict[str, str] | None:
         """The keys, or None (problems shown beside the fields) when some are missing."""
@@ -189,38 +158,44 @@ class PlatformPane(QWidget):
             return None
         return values
 
-    def arm_receiver(self, values: Mapping[str, str]) -> None:
-        """Verify incoming webhooks the way this platform signs them."""
-        if self.platform is not None:
-            self.receiver.checks = webhook_checks(self.platform.account,
-                                                  values.get("webhook_secret", ""))
-
-    def run(self, coro: Coroutine[Any, Any, None], doing: str) -> None:
-        if self.runner.run(coro, self._on_run_crashed):
-            self.banner.show_busy(doing)
-
     def check(self) -> None:
+        """Check keys: the platform's cheapest authenticated call, as a verdict."""
         values = self.key_values()
         if values is None or self.platform is None:
             return
         self.save_now()
-        self.run(self._check(self.platform, values), "Checking the keys…")
+        self.runner.start(self._check(self.platform, values), "Checking the keys…",
+                          self._on_run_end)
 
     async def _check(self, platform: LoadedPlatform, values: Mapping[str, str]) -> None:
-        verdict = await check_keys(platform.account, values, self.log, self.settings())
+        verdict = await check_keys(platform.account, values, self.log, self._settings())
         self.banner.show_verdict(verdict)
 
-    def _on_run_crashed(self, error: BaseException) -> None:
-        self.banner.show_result(False, f"Internal error: {type(error).__name__}",
-                                "This is a bug in Connection Workbench; the log has the "
-                                "requests made so far.")
+    def _on_panel_run_requested(self, start: Starter) -> None:
+        keys = self.key_values()
+        if keys is None or self.platform is None:
+            return
+        run = start(keys)
+        if run is None:
+            return
+        self.receiver.checks = self.platform.plugin.webhook_checks(keys.get("webhook_secret", ""))
+        if run.save:
+            self.save_now()
+        self.runner.start(run.work, run.doing, self._on_run_end)
+
+    def _on_run_end(self, end: RunEnd) -> None:
+        if end.error is not None:
+            self.banner.show_result(False, f"Internal error: {type(end.error).__name__}",
+                                    "This is a bug in Connection Workbench; the log has the "
+                                    "requests made so far.")
+        elif self.banner.kind == "busy":
+            self.banner.show_message("Cancelled.", "info")
 
     def _on_runner_busy_changed(self, busy: bool) -> None:
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
         self.check_button.setEnabled(not busy)
         self.keys.set_busy(busy)
-        self.deck.set_busy(busy)
-        self.stackone.set_busy(busy)
-        if not busy and self.banner.kind == "busy":
-            self.banner.show_message("Cancelled.", "info")
+        for panel in self._panels.values():
+            if panel is not None:
+                panel.set_busy(busy)

@@ -1,23 +1,21 @@
 """The connector being worked on: its form values, saving them, and running it.
 
 Holds what the widgets must not: which connector is shown, the values typed so far in this
-session (so switching connectors or reloading a file loses nothing), and when to save them.
+session (so switching connectors or reloading a file loses nothing), and when to save them;
+a refresh token the server rotated, and the token view's provenance line. Logging in at the
+provider is the LoginController's (`qt.login_controller`), which this tells what is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from workbench.core.auth import TokenSet
 from workbench.core.check import CheckResult
-from workbench.core.config.model import OAuth2Settings
-from workbench.core.events import EventLog
 from workbench.core.formspec import FormSpec, form_spec
 from workbench.core.library import LibraryEntry
 from workbench.core.secrets import SecretStore
@@ -31,41 +29,30 @@ from workbench.qt.token_view import TokenView
 
 SAVE_DELAY_MS = 800
 
-if TYPE_CHECKING:
-    from workbench.qt.browser_dialog import BrowserDialog
-    from workbench.qt.device_dialog import DeviceDialog
-
-
-def _open_in_system_browser(url: str) -> None:
-    QDesktopServices.openUrl(QUrl(url))
-
 
 class ConnectorSession(QObject):
     """Shows a library entry in the form, keeps and saves its values, runs checks on it."""
 
     sig_keychain_changed = Signal(str)
     """Where secrets are kept now, as a line for the status bar."""
+    sig_connector_shown = Signal(object, object)
+    """This entry is shown now, with its FormSpec (None: the file is not loaded)."""
     _sig_notice = Signal(str)  # the keychain fallback notice, possibly from a worker thread
 
     def __init__(self, pane: ConnectionPane, token_view: TokenView, checks: CheckController,
-                 log: EventLog, backend: KeyringBackend | None = None,
-                 parent: QObject | None = None) -> None:
+                 backend: KeyringBackend | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pane = pane
         self._form = pane.form
         self._token_view = token_view
         self._checks = checks
-        self._log = log
         # Queued: the store may speak while it is being built, or from a keychain thread.
         self._sig_notice.connect(self._on_store_notice, Qt.ConnectionType.QueuedConnection)
         self.values = ConnectorValues(SecretStore(backend, on_notice=self._sig_notice.emit))
         self._entry: LibraryEntry | None = None
-        self.browser: BrowserDialog | None = None  # the login window of the current run
-        self.device_dialog: DeviceDialog | None = None
         self._spec = FormSpec(())
         self._typed: dict[str, dict[str, str]] = {}  # connector id → values typed this session
         self._generation = 0
-        self._run_for = ""  # the connector (id) the run in flight belongs to
         self._notice_shown = False
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -76,7 +63,6 @@ class ConnectorSession(QObject):
         pane.sig_test_requested.connect(self.test)
         pane.sig_negative_control_requested.connect(self.prove_negative)
         pane.sig_cancel_requested.connect(checks.cancel)
-        pane.sig_authorize_requested.connect(self.authorize)
         checks.sig_started.connect(self._on_checks_started)
         checks.sig_busy_changed.connect(pane.set_busy)
         checks.sig_finished.connect(self._on_checks_finished)
@@ -135,29 +121,17 @@ class ConnectorSession(QObject):
         self._form.set_spec(self._spec, self._spec.with_defaults(values),
                             self._entry.loaded.name)
         self._pane.set_can_test(True)
-        settings = self._oauth2_settings()
-        device = bool(settings and settings.device_authorization_url)
-        code_grant = self._spec.grant_type == "authorization_code"
-        self._pane.authorize_button.setVisible(code_grant or device)
-        self._pane.device_action.setVisible(device)
-        self._pane.embedded_action.setVisible(code_grant)
-        self._pane.system_action.setVisible(code_grant)
-        self._pane.authorize_default = "embedded" if code_grant else "device"
+        self.sig_connector_shown.emit(self._entry, self._spec)
         self._pane.received.show_expected(received_secrets(self._entry.loaded.blueprint, {}))
         self._token_view.set_token(self._checks.token(self._entry.connector_id))
         self._update_can_refresh()
-
-    def _oauth2_settings(self) -> OAuth2Settings | None:
-        loaded = self._entry.loaded if self._entry else None
-        auth = loaded.blueprint.authentication if loaded else None
-        return auth.oauth2_settings if auth else None
 
     def _show_broken(self, entry: LibraryEntry) -> None:
         self._spec = FormSpec(())
         self._form.set_spec(self._spec, {}, f"{entry.name} is loading" if entry.pending
                             else f"{entry.name} could not be loaded")
         self._pane.set_can_test(False)
-        self._pane.authorize_button.hide()
+        self.sig_connector_shown.emit(entry, None)
         self._pane.received.clear()
         if entry.pending:
             self._pane.banner.show_message(f"Loading {entry.path.name}…", "info")
@@ -182,82 +156,39 @@ class ConnectorSession(QObject):
 
     def test(self, negative_control: bool = False) -> None:
         """Validate the form; if it is complete, save it and test the connection."""
-        entry = self._entry
-        if entry is None or entry.loaded is None or self._checks.busy:
+        ready = self.ready_to_run(lambda problems: (
+            "Some fields need attention before the check can run: "
+            + ", ".join(self._spec.field(n).label for n in problems  # type: ignore[union-attr]
+                        ) + "."))
+        if ready is None:
             return
-        values = self._form.values()
-        problems = self._spec.problems(values)
-        self._form.show_problems(problems)
-        if problems:
-            self._pane.banner.show_message(
-                "Some fields need attention before the check can run: "
-                + ", ".join(self._spec.field(n).label for n in problems  # type: ignore[union-attr]
-                            ) + ".", "fail")
-            return
-        self.save_now()
-        self._run_for = entry.connector_id
+        entry, values = ready
+        assert entry.loaded is not None
         self._checks.check(entry.connector_id, entry.loaded.blueprint, values,
                            negative_control=negative_control)
 
-    def authorize(self, mode: str) -> None:
-        """Log in at the provider in the app's browser ("embedded") or the system one."""
+    def ready_to_run(self, problem: str | Callable[[Mapping[str, str]], str],
+                     optional: Sequence[str] = ()) -> tuple[LibraryEntry, dict[str, str]] | None:
+        """The shown connector and its values when a run may start: nothing in flight, every
+        field but `optional` ones filled (else the problems are marked and `problem` said),
+        and the values saved."""
         entry = self._entry
         if entry is None or entry.loaded is None or self._checks.busy:
-            return
+            return None
         values = self._form.values()
-        problems = self._spec.problems(values, optional=("code", "redirect_uri"))
+        problems = self._spec.problems(values, optional=optional)
         self._form.show_problems(problems)
         if problems:
-            self._pane.banner.show_message("Fill in the marked fields before logging in.", "fail")
-            return
+            self._pane.banner.show_message(
+                problem if isinstance(problem, str) else problem(problems), "fail")
+            return None
         self.save_now()
-        self._run_for = entry.connector_id
-        if mode == "device":
-            from workbench.qt.device_dialog import DeviceDialog
-
-            self.device_dialog = DeviceDialog(self._pane.window())
-            self.device_dialog.sig_cancel_requested.connect(self._checks.cancel)
-            self._checks.sig_busy_changed.connect(self._on_device_run_busy_changed)
-            self._checks.device_login(entry.connector_id, entry.loaded.blueprint, values,
-                                      self.device_dialog.show_device)
-            return
-        if mode == "system":
-            self._checks.authorize(entry.connector_id, entry.loaded.blueprint, values,
-                                   _open_in_system_browser)
-            return
-        from workbench.core.authorize import DEFAULT_REDIRECT
-        from workbench.qt.browser_dialog import BrowserDialog  # QtWebEngine: only now
-
-        self.browser = BrowserDialog(values.get("redirect_uri") or DEFAULT_REDIRECT, self._log,
-                                     self._checks.settings(), self._pane.window())
-        self.browser.finished.connect(self._on_browser_finished)
-        self._checks.authorize(entry.connector_id, entry.loaded.blueprint, values,
-                               self.browser.open_url, catcher=self.browser)
-
-    def _on_device_run_busy_changed(self, busy: bool) -> None:
-        if busy:
-            return
-        self._checks.sig_busy_changed.disconnect(self._on_device_run_busy_changed)
-        if self.device_dialog is not None:
-            self.device_dialog.accept()
-
-    def _on_browser_finished(self, _result: int) -> None:
-        browser = self.browser
-        if browser is not None and browser.switch_to_system:
-            # The provider refused the embedded browser: start over once the run has ended.
-            self._checks.sig_busy_changed.connect(self._on_idle_switch_to_system)
-
-    def _on_idle_switch_to_system(self, busy: bool) -> None:
-        if busy:
-            return
-        self._checks.sig_busy_changed.disconnect(self._on_idle_switch_to_system)
-        self.authorize("system")
+        return entry, values
 
     def renew(self) -> None:
         entry = self._entry
         if entry is None or entry.loaded is None or self._checks.busy:
             return
-        self._run_for = entry.connector_id
         self._checks.renew(entry.connector_id, entry.loaded.blueprint, self._form.values())
 
     def forget(self) -> None:
@@ -291,13 +222,12 @@ class ConnectorSession(QObject):
             banner.show_message(f"{verdict.summary} {verdict.hint}", "info")
         else:
             banner.show_verdict(verdict, describe_source(result.token_source, result.token))
-            if verdict.oauth_error == "invalid_grant" and self._pane.authorize_button.isVisible():
+            if verdict.oauth_error == "invalid_grant" and self._pane.can_authorize:
                 # The refresh token (or code) is dead: the way out is a new login.
-                banner.offer("Authorize again",
-                             lambda: self.authorize(self._pane.authorize_default))
+                banner.offer("Authorize again", self._pane.request_authorize)
             elif result.token_source == "reused":
                 banner.offer("Fetch fresh", self.fetch_fresh)
-        if self._entry is not None and self._run_for == self._entry.connector_id:
+        if self._entry is not None and self._checks.connector_id == self._entry.connector_id:
             self._show_token_provenance(result)
 
     def _show_token_provenance(self, result: CheckResult) -> None:

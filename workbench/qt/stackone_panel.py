@@ -3,11 +3,10 @@ wait for `account.created` (or the account list), and the account's verification
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -20,36 +19,29 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.library import LibraryEntry
-from workbench.core.platforms.account import StackOneAccount
-from workbench.core.platforms.claims import webhook_words
-from workbench.core.platforms.keys import platform_client
+from workbench.core.platforms.registry import Platform
 from workbench.core.platforms.stackone import (
-    LINK_EXPIRED_HINT,
     ConnectSession,
     FieldError,
-    LinkResult,
-    StackOneClient,
+    StackOneAccount,
     connect_session_form,
-    link_and_verify,
     session_request,
 )
+from workbench.core.platforms.stackone_link import LINK_EXPIRED_HINT, LinkResult, link_and_verify
 from workbench.core.transport import create_client
-from workbench.qt.form_pane import ConnectorForm
+from workbench.qt.platform_panel import PanelContext, PanelRun, PlatformPanel, fitted_form
 from workbench.qt.saved_form import SavedForm
 
-if TYPE_CHECKING:
-    from workbench.qt.platform_pane import PlatformPane
 
-
-class StackOnePanel(QWidget):
+class StackOnePanel(PlatformPanel):
     """Create link → hand it to the customer → account linked → account verified."""
 
-    def __init__(self, pane: PlatformPane) -> None:
-        super().__init__()
-        self._pane = pane
-        self.form = ConnectorForm()
-        self.form.setObjectName("sessionForm")
-        self.saved = SavedForm(self.form, pane.values)
+    def __init__(self, context: PanelContext, platform: Platform,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(context, platform, parent)
+        self._account: StackOneAccount | None = None
+        self.form = fitted_form("sessionForm")
+        self.saved = SavedForm(self.form, context.values)
         self.create_button = QPushButton("Create link")
         self.create_button.setObjectName("createLink")
         self.create_button.setToolTip("Create a connect session and wait for the customer")
@@ -69,6 +61,7 @@ class StackOnePanel(QWidget):
         self.account = QLabel()
         self.account.setObjectName("linkedAccount")
         self.account.setWordWrap(True)
+        self.account.setTextFormat(Qt.TextFormat.PlainText)  # the platform's words, as sent
 
         box = QGroupBox("Connect session")
         box_layout = QVBoxLayout(box)
@@ -88,12 +81,19 @@ class StackOnePanel(QWidget):
 
     def show_account(self, entry: LibraryEntry) -> None:
         assert entry.platform is not None and isinstance(entry.platform.account, StackOneAccount)
-        account = entry.platform.account
+        self._account = account = entry.platform.account
         spec = connect_session_form(account.origin_owner_id, account.origin_owner_name,
                                     tuple(account.categories))
         self.saved.show(entry.connector_id + "#connect_session", spec)
         self._set_link("")
         self.account.clear()
+
+    @property
+    def values_loaded(self) -> bool:
+        return self.saved.loaded
+
+    def save_now(self) -> None:
+        self.saved.save_now()
 
     def set_busy(self, busy: bool) -> None:
         self.form.setEnabled(not busy)
@@ -105,9 +105,10 @@ class StackOnePanel(QWidget):
         self.open_button.setEnabled(bool(url))
 
     def create_link(self) -> None:
-        keys = self._pane.key_values()
-        if keys is None:
-            return
+        """Create a connect session (once the key and the session's fields are complete)."""
+        self.sig_run_requested.emit(self._start_link)
+
+    def _start_link(self, keys: Mapping[str, str]) -> PanelRun | None:
         values = self.form.values()
         problems = self.form.spec.problems(values)
         try:
@@ -116,53 +117,37 @@ class StackOnePanel(QWidget):
             problems = {exc.field: str(exc)}
         self.form.show_problems(problems)
         if problems:
-            self._pane.banner.show_result(False, "The connect session needs the fields marked.")
-            return
-        self._pane.arm_receiver(keys)
-        self._pane.save_now()
+            self.show_problem("The connect session needs the fields marked.")
+            return None
         self._set_link("")
         self.account.clear()
-        self._pane.run(self._link(keys, body), "Creating the connect session…")
+        return PanelRun(self._link(keys, body), "Creating the connect session…")
 
     async def _link(self, keys: Mapping[str, str], body: dict[str, Any]) -> None:
-        pane = self._pane
-        assert pane.platform is not None and isinstance(pane.platform.account, StackOneAccount)
-        account = pane.platform.account
-        target = pane.webhook_url()
-        async with create_client(pane.log, pane.settings()) as http:
-            client = platform_client(account, keys, http, pane.log)
-            assert isinstance(client, StackOneClient)
+        account, context = self._account, self.context
+        assert account is not None, "an account is shown"
+        target = self.platform.webhook_url(context.webhook_url())
+        async with create_client(context.log, context.settings()) as http:
+            client = self.platform.client(account, keys, http, context.log.redactor)
             try:
                 result = await link_and_verify(
-                    client, pane.receiver, body, float(body.get("expires_in", 1800)),
+                    client, context.receiver, body, float(body.get("expires_in", 1800)),
                     self._on_session, unified_path=account.unified_check,
-                    register_webhook=target + "/stackone" if account.register_webhook else "")
+                    register_webhook=target if account.register_webhook else "")
             except TimeoutError as exc:  # the wait lasts as long as the link works
-                pane.banner.show_result(False, str(exc).capitalize() + ".", LINK_EXPIRED_HINT)
+                self.show_problem(str(exc).capitalize() + ".", LINK_EXPIRED_HINT)
                 return
         self._show(result, account.unified_check)
 
     def _on_session(self, session: ConnectSession) -> None:
         self._set_link(session.auth_link_url)
-        self._pane.scroll_area.ensureWidgetVisible(self.link)  # what the user needs next
-        self._pane.banner.show_busy("Send the link to the customer; waiting for "
-                                    "account.created (and polling the account list)…")
+        self.sig_reveal.emit(self.link)  # what the user needs next
+        self.sig_progress.emit("Send the link to the customer; waiting for account.created "
+                               "(and polling the account list)…")
 
     def _show(self, result: LinkResult, unified: str) -> None:
-        linked, account = result.linked, result.account or {}
-        check = ""
-        if linked is not None:
-            event = linked.delivery.json().get("event") if linked.delivery else ""
-            via = f"the {event} webhook" if linked.via == "webhook" else "polling"
-            verified = linked.delivery.verification if linked.delivery else None
-            signed = f" ({verified.status}, {verified.scheme})" if verified else ""
-            self.account.setText(
-                f"Account <b>{html.escape(linked.account_id)}</b> via {via}{signed}: provider "
-                f"{html.escape(str(account.get('provider', '?')))}, status "
-                f"{html.escape(str(account.get('status', '?')))}.")
-            check = webhook_words(linked.delivery, linked.via)
-        self._pane.banner.show_result(result.ok, result.summary(unified), result.hint, check)
-        if linked is not None:  # once the banner's new height has shrunk the view
-            QTimer.singleShot(0, lambda: self._pane.scroll_area.ensureWidgetVisible(
-                self.account))
-
+        if result.linked is not None:
+            self.account.setText(result.account_sentence())
+        self.show_report(result.report(unified))
+        if result.linked is not None:  # once the banner's new height has shrunk the view
+            QTimer.singleShot(0, lambda: self.sig_reveal.emit(self.account))

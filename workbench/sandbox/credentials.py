@@ -2,6 +2,7 @@
 
 These are public demo values for the local sandbox only: they are printed on its index page and
 baked into the bundled `connectors/sandbox/*.yaml` files so every auth flow works out of the box.
+A platform's stand-in keeps its own keys in its module.
 They protect nothing; never reuse them (or this pattern of shipping secrets) anywhere real.
 """
 
@@ -35,23 +36,6 @@ OAUTH_DEFAULT_SCOPE = "api:read"
 
 OAUTH_REFRESH_TOKEN = "sandbox-refresh-token-9e07d4c1"
 """Seed refresh token of `OAUTH_CLIENT_ID`, valid once per sandbox run (tokens rotate on use)."""
-
-DECK_CLIENT_ID = "sandbox-deck-client-5a1f"
-DECK_SECRET = "sandbox-deck-secret-c07e"
-"""Keys for the Deck stand-in (`x-deck-client-id` / `x-deck-secret`)."""
-
-DECK_WEBHOOK_SECRET = "whsec_c2FuZGJveC1kZWNrLXdlYmhvb2stc2VjcmV0"
-"""The Standard Webhooks secret the Deck stand-in signs its webhooks with."""
-
-DECK_MFA_ANSWER = "123456"
-"""Username `mfa` makes EnsureConnection ask a question; this is the right answer."""
-
-STACKONE_API_KEY = "sandbox-stackone-key-6d2e"
-"""API key for the StackOne stand-in: HTTP Basic with the key as username, empty password."""
-
-STACKONE_WEBHOOK_SECRET = "sandbox-stackone-signing-secret-93ab"
-"""The stand-in signs `account.created` with this (`x-stackone-signature`)."""
-
 
 # --- Sesam vendor stand-ins: Tripletex, SuperOffice, webCRM (sandbox demo data only) ----------
 

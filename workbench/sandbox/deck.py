@@ -1,7 +1,7 @@
 """A local stand-in for Deck's v1 jobs API (platforms.md §1): jobs answer by signed webhook.
 
 EnsureConnection outcomes follow the credentials: password `wrong` → InvalidCredentials,
-username `mfa` → MfaRequired (answer with credentials.DECK_MFA_ANSWER; three wrong answers end
+username `mfa` → MfaRequired (answer with MFA_ANSWER; three wrong answers end
 the job with MfaCodeInvalid), anything else connects. The `x-deck-sandbox` header forces an
 outcome by name, as Deck's sandbox simulations do.
 
@@ -20,12 +20,26 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from aiohttp import web
 
+from workbench.core.events import EventLog
+from workbench.core.platforms.claims import RunReport
+from workbench.core.platforms.deck import PLATFORM, DeckAccount, job_input, run_job
+from workbench.core.webhooks import WebhookReceiver
 from workbench.core.webhooks.signatures import standard_webhooks_headers
-from workbench.sandbox import credentials
 from workbench.sandbox.background import Background
 from workbench.sandbox.webhook_sender import DeliveryMode, WebhookSender
+
+CLIENT_ID = "sandbox-deck-client-5a1f"
+SECRET = "sandbox-deck-secret-c07e"
+"""Keys for this stand-in (`x-deck-client-id` / `x-deck-secret`): public demo values."""
+
+WEBHOOK_SECRET = "whsec_c2FuZGJveC1kZWNrLXdlYmhvb2stc2VjcmV0"
+"""The Standard Webhooks secret this stand-in signs its webhooks with."""
+
+MFA_ANSWER = "123456"
+"""Username `mfa` makes EnsureConnection ask a question; this is the right answer."""
 
 MODE_HEADER = "x-deck-sandbox-deliveries"
 MFA_TRIES = 3
@@ -74,8 +88,8 @@ def create_deck_app() -> web.Application:
 
 @web.middleware
 async def _keys_required(request: web.Request, handler: Any) -> web.StreamResponse:
-    if (request.headers.get("x-deck-client-id") != credentials.DECK_CLIENT_ID
-            or request.headers.get("x-deck-secret") != credentials.DECK_SECRET):
+    if (request.headers.get("x-deck-client-id") != CLIENT_ID
+            or request.headers.get("x-deck-secret") != SECRET):
         return _error(401, "INVALID_API_KEYS", "The client id or secret is not valid for "
                       "this environment.")
     return await handler(request)
@@ -199,7 +213,7 @@ async def _mfa_answer(request: web.Request) -> web.Response:
         return _error(400, "INVALID_REQUEST", "Send {job_guid, answer} for a running job.")
     if job.status != "Running":
         return _error(400, "JOB_NOT_RUNNING", f"The job is {job.status}; it takes no answer.")
-    if answer == credentials.DECK_MFA_ANSWER:
+    if answer == MFA_ANSWER:
         key = f"{job.input['source_guid']}/{job.input.get('username', '')}"
         await _start(state, job, _connect(state, job, key))
     else:
@@ -273,9 +287,19 @@ def _render(payload: dict[str, Any], message_id: str | None) -> tuple[bytes, dic
     body = json.dumps(payload).encode()
     headers = {"content-type": "application/json"}
     if message_id:
-        headers.update(standard_webhooks_headers(credentials.DECK_WEBHOOK_SECRET, message_id,
+        headers.update(standard_webhooks_headers(WEBHOOK_SECRET, message_id,
                                                  body))
     return body, headers
+
+
+async def demo(account: DeckAccount, url: str, receiver: WebhookReceiver,
+               http: httpx.AsyncClient, log: EventLog) -> RunReport:
+    """`workbench demo`: an EnsureConnection against this stand-in at `url`."""
+    deck = PLATFORM.client(account, {"base_url": url}, http, log.redactor)
+    body = job_input({"source_guid": account.source_guid, "username": "demo",
+                      "password": "demo", "webhook_url": PLATFORM.webhook_url(receiver.url)})
+    job = await run_job(deck, receiver, "EnsureConnection", body, 10)
+    return job.report("EnsureConnection")
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

@@ -10,24 +10,26 @@ import logging
 import signal
 import sys
 from types import TracebackType
+from typing import TypeVar
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
+from workbench.core.local_server import LOOPBACK_HOSTS, LocalServer, serve_local
+from workbench.core.platforms.registry import load_target, platforms
 from workbench.sandbox import (
     credentials,
-    deck,
     oauth_server,
     protected_api,
-    stackone,
     superoffice,
     tripletex,
     webcrm,
 )
 from workbench.sandbox.tokens import DEFAULT_ACCESS_TOKEN_LIFETIME, TokenStore
 
-LOOPBACK_HOSTS = ("127.0.0.1", "::1")
+T = TypeVar("T")
+STAND_INS = web.AppKey("stand_ins", list)  # the mounted sub-apps, to find their state
 ACCESS_LOG = logging.getLogger("workbench.sandbox.access")
 
 _CREDENTIALS = (
@@ -61,20 +63,27 @@ _CREDENTIALS = (
 class SandboxServer:
     """A running sandbox on 127.0.0.1 or ::1; `close()` it, or use it as `async with`."""
 
-    def __init__(self, runner: web.AppRunner, host: str, port: int, tokens: TokenStore) -> None:
-        self._runner = runner
-        self.host = host
-        self.port = port
+    def __init__(self, server: LocalServer, app: web.Application, tokens: TokenStore) -> None:
+        self._server = server
+        self._app = app
+        self.host = server.host
+        self.port = server.port
         self.tokens = tokens
 
     @property
     def url(self) -> str:
         """Base URL without a trailing slash, e.g. `http://127.0.0.1:8765`."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return self._server.url
+
+    def state(self, key: web.AppKey[T]) -> T:
+        """The state a stand-in keeps under `key` (its jobs, sessions: for tests and demos)."""
+        for app in (self._app, *self._app[STAND_INS]):
+            if key in app:
+                return app[key]
+        raise KeyError(f"no stand-in keeps {key!r}")
 
     async def close(self) -> None:
-        await self._runner.cleanup()
+        await self._server.close()
 
     async def __aenter__(self) -> SandboxServer:
         return self
@@ -89,17 +98,26 @@ class SandboxServer:
 
 
 def create_sandbox_app(tokens: TokenStore) -> web.Application:
-    """The whole sandbox: index at `/`, protected API at `/api`, OAuth2 server at `/oauth`."""
+    """The whole sandbox: index at `/`, protected API at `/api`, OAuth2 server at `/oauth`,
+    each installed platform's stand-in where it says (`StandIn.mount`), the vendors'."""
     app = web.Application(middlewares=[_json_route_errors])
     app.router.add_get("/", index)
-    app.add_subapp("/api", protected_api.create_protected_api(tokens))
-    app.add_subapp("/oauth", oauth_server.create_oauth_app(tokens))
-    app.add_subapp("/deck/api/v1", deck.create_deck_app())
-    app.add_subapp("/stackone", stackone.create_stackone_app())
+    mounted: list[web.Application] = []
+
+    def mount(prefix: str, stand_in: web.Application) -> None:
+        app.add_subapp(prefix, stand_in)
+        mounted.append(stand_in)
+
+    mount("/api", protected_api.create_protected_api(tokens))
+    mount("/oauth", oauth_server.create_oauth_app(tokens))
+    for found in platforms().values():
+        if found.stand_in is not None:
+            mount(found.stand_in.mount, load_target(found.stand_in.app)())
     for environment in ("production", "test"):
-        app.add_subapp(f"/tripletex/{environment}", tripletex.create_tripletex_app(environment))
-    app.add_subapp("/superoffice", superoffice.create_superoffice_app())
-    app.add_subapp("/webcrm", webcrm.create_webcrm_app())
+        mount(f"/tripletex/{environment}", tripletex.create_tripletex_app(environment))
+    mount("/superoffice", superoffice.create_superoffice_app())
+    mount("/webcrm", webcrm.create_webcrm_app())
+    app[STAND_INS] = mounted
     return app
 
 
@@ -110,16 +128,10 @@ async def start_sandbox(
     if host not in LOOPBACK_HOSTS:
         raise ValueError(f"the sandbox only listens on {' or '.join(LOOPBACK_HOSTS)}, not {host!r}")
     tokens = tokens or TokenStore()
-    runner = web.AppRunner(
-        create_sandbox_app(tokens), access_log_class=_RedactingAccessLogger, access_log=ACCESS_LOG
-    )
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-    except BaseException:
-        await runner.cleanup()
-        raise
-    return SandboxServer(runner, host, runner.addresses[0][1], tokens)
+    app = create_sandbox_app(tokens)
+    server = await serve_local(app, port, host, access_log_class=_RedactingAccessLogger,
+                               access_log=ACCESS_LOG)
+    return SandboxServer(server, app, tokens)
 
 
 def start_failure(error: OSError, host: str, port: int) -> str | None:

@@ -1,7 +1,7 @@
 """A local stand-in for StackOne's platform API (platforms.md §2): connect sessions, a hosted
 auth link, linked accounts, a few unified endpoints and a signed `account.created` webhook.
 
-JSON routes want HTTP Basic with `credentials.STACKONE_API_KEY` as username and an empty password.
+JSON routes want HTTP Basic with `API_KEY` as username and an empty password.
 On the hosted page, API key `wrong` is rejected and `expired` links an account that answers 412.
 A session with `account_id` opens that account in edit mode: finishing it updates the account
 (`account.updated`) instead of creating one. `PUT /dashboard/webhook` stands in for the dashboard
@@ -11,6 +11,7 @@ the webhooks of later sessions come as a rude sender's do (webhook_sender.py).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -20,13 +21,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import httpx
 from aiohttp import BasicAuth, web
 from yarl import URL
 
-from workbench.core.webhooks.signatures import stackone_signature
-from workbench.sandbox import credentials
+from workbench.core.events import EventLog
+from workbench.core.platforms.claims import RunReport
+from workbench.core.platforms.stackone import PLATFORM, StackOneAccount
+from workbench.core.platforms.stackone_link import link_and_verify
+from workbench.core.webhooks import WebhookReceiver
+from workbench.core.webhooks.signatures import hmac_body_signature
 from workbench.sandbox.background import Background
+from workbench.sandbox.customer import complete_link
 from workbench.sandbox.webhook_sender import DeliveryMode, WebhookSender
+
+API_KEY = "sandbox-stackone-key-6d2e"
+"""API key for this stand-in: HTTP Basic with the key as username, empty password (demo)."""
+
+WEBHOOK_SECRET = "sandbox-stackone-signing-secret-93ab"
+"""This stand-in signs `account.created` with this (`x-stackone-signature`)."""
 
 CATEGORIES = ("ats", "hris", "hris-legacy", "crm", "iam", "marketing", "lms", "stackone",
               "documents", "ticketing", "screening", "messaging", "accounting", "scheduling")
@@ -108,7 +121,7 @@ async def _key_required(request: web.Request, handler: Any) -> web.StreamRespons
         auth = BasicAuth.decode(request.headers.get("Authorization", ""))
     except ValueError:
         auth = None
-    if auth is None or auth.login != credentials.STACKONE_API_KEY or auth.password:
+    if auth is None or auth.login != API_KEY or auth.password:
         return _error(401, "Unauthorized: send the API key as the Basic username with an "
                       "empty password")
     try:
@@ -339,11 +352,26 @@ def _render(payload: dict[str, Any], event_id: str | None) -> tuple[bytes, dict[
     body = json.dumps({"event": payload["event"], **({"id": event_id} if event_id else {}),
                        **payload}).encode()
     headers = {"content-type": "application/json",
-               "x-stackone-signature": stackone_signature(credentials.STACKONE_WEBHOOK_SECRET,
+               "x-stackone-signature": hmac_body_signature(WEBHOOK_SECRET,
                                                           body)}
     if event_id:
         headers["x-request-id"] = event_id
     return body, headers
+
+
+async def demo(account: StackOneAccount, url: str, receiver: WebhookReceiver,
+               http: httpx.AsyncClient, log: EventLog) -> RunReport:
+    """`workbench demo`: a link against this stand-in at `url`, which the demo's own
+    "customer" completes on the hosted page."""
+    stackone = PLATFORM.client(account, {"base_url": url}, http, log.redactor)
+    pending: list[asyncio.Task[Any]] = []
+    link = await link_and_verify(
+        stackone, receiver, {"origin_owner_id": "demo-customer",
+                             "origin_owner_name": "Demo customer"}, 10,
+        lambda s: pending.append(asyncio.ensure_future(complete_link(s.auth_link_url))),
+        unified_path=account.unified_check, register_webhook=PLATFORM.webhook_url(receiver.url))
+    await asyncio.gather(*pending, return_exceptions=True)
+    return link.report(account.unified_check)
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:

@@ -39,15 +39,22 @@ def connector_schema() -> dict[str, Any]:
 
 
 def platform_schema() -> dict[str, Any]:
-    """JSON Schema of a platform account file (Deck or StackOne)."""
+    """JSON Schema of a platform account file: one of the installed platforms' accounts."""
+    from typing import Union
+
     from pydantic import TypeAdapter
 
-    from workbench.core.platforms.account import DeckAccount, StackOneAccount
+    from workbench.core.platforms.registry import platforms
 
-    body = TypeAdapter(DeckAccount | StackOneAccount).json_schema(mode="validation")
+    installed = list(platforms().values())
+    one_of: Any = Union[tuple(p.account for p in installed)]  # noqa: UP007
+    body = TypeAdapter(one_of).json_schema(mode="validation")
+    titles = [p.title for p in installed]
+    named = " or ".join(filter(None, [", ".join(titles[:-1]), *titles[-1:]]))
+    article = "An" if named[:1] in "AEIOU" else "A"
     return {"$schema": SCHEMA_DIALECT, "$id": PLATFORM_SCHEMA_ID,
             "title": "Platform account",
-            "description": "A Deck or StackOne account as Connection Workbench reads it.",
+            "description": f"{article} {named} account as Connection Workbench reads it.",
             **body}
 
 

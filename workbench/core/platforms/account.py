@@ -1,7 +1,8 @@
-"""Platform account files: a Deck or StackOne account as YAML, loaded with positioned errors.
+"""Platform account files: an account of a registered platform as YAML, with positioned errors.
 
-A file is a platform account when its top level has `platform: deck` or `platform: stackone`;
-anything else is a Blueprint connector. Values written in the file are the form's defaults,
+A file is a platform account when its top level has a `platform:` key naming an installed
+platform (`core.platforms.registry`); anything else is a Blueprint connector. Each platform's
+account model extends `PlatformAccount`. Values written in the file are the form's defaults,
 exactly as a Blueprint field's `value` is (sandbox demo keys live there; real keys belong in
 the keychain through the form).
 """
@@ -11,9 +12,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from workbench.core.config.findings import Finding, capped, loader_guard, place
 from workbench.core.config.positions import Position, problem_at
@@ -21,51 +22,19 @@ from workbench.core.config.validation import validation_findings
 from workbench.core.config.yaml_loader import parse_yaml
 from workbench.core.errors import ConfigError
 from workbench.core.formspec import FormField, FormSpec
-
-PLATFORMS = ("deck", "stackone")
-DECK_ENVIRONMENTS = {"sandbox": "https://sandbox.deck.co/api/v1",
-                     "live": "https://live.deck.co/api/v1"}
-STACKONE_URL = "https://api.stackone.com"
+from workbench.core.platforms.registry import Platform, platform, platforms
 
 
-class _Account(BaseModel):
+class PlatformAccount(BaseModel):
+    """What every account file has; a platform's model adds `platform: Literal["<name>"]`
+    and its own keys."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str
     description: str = ""
     webhook_secret: str = ""
-
-
-class DeckAccount(_Account):
-    """A Deck v1 account: keys per environment, and what EnsureConnection usually needs."""
-
-    platform: Literal["deck"]
-    environment: Literal["sandbox", "live"] = "sandbox"
-    base_url: str = ""
-    client_id: str = ""
-    secret: str = ""
-    source_guid: str = ""
-    # Deck's pages disagree (10 minutes in the headless guide, 1 hour elsewhere): a setting.
-    connection_idle_minutes: int = Field(10, ge=1, le=1440)
-
-
-class StackOneAccount(_Account):
-    """A StackOne project: its API key, and the defaults of a connect session."""
-
-    platform: Literal["stackone"]
-    base_url: str = STACKONE_URL
-    api_key: str = ""
-    origin_owner_id: str = ""
-    origin_owner_name: str = ""
-    categories: list[str] = Field(default_factory=list)
-    unified_check: str = "hris/employees"
-    # The local stand-in has no dashboard: tell it where to deliver webhooks.
-    register_webhook: bool = False
-
-
-PlatformAccount = DeckAccount | StackOneAccount
-_MODELS: dict[str, type[DeckAccount] | type[StackOneAccount]] = {
-    "deck": DeckAccount, "stackone": StackOneAccount}
+    platform: str
 
 
 @dataclass(frozen=True)
@@ -85,8 +54,16 @@ class LoadedPlatform:
         return self.account.platform
 
     @property
+    def plugin(self) -> Platform:
+        """The registered platform the account belongs to."""
+        found = platform(self.account.platform)
+        assert found is not None, "only installed platforms' accounts load"
+        return found
+
+    @property
     def form(self) -> FormSpec:
-        return account_form(self.account)
+        """The account's keys as a form (file values are the defaults)."""
+        return self.plugin.form(self.account)
 
 
 @loader_guard
@@ -98,14 +75,15 @@ def load_platform_text(text: str, path: str | Path = "<text>") -> LoadedPlatform
     if not isinstance(data, dict):
         raise ConfigError([problem_at(name, text, Position(1, 1), "",
                                       "the top level must be a mapping with a `platform` key")])
-    findings = _unknown_keys(data)
-    if not isinstance(data.get("platform"), str) or data["platform"] not in PLATFORMS:
+    found = platform(data["platform"]) if isinstance(data.get("platform"), str) else None
+    findings = _unknown_keys(data, found.account) if found is not None else []
+    if found is None:
         findings.append(Finding(("platform",), "platform must be one of "
-                                + ", ".join(PLATFORMS)))
+                                + ", ".join(platforms())))
     account: PlatformAccount | None = None
-    if not findings:
+    if not findings and found is not None:
         try:
-            account = _MODELS[data["platform"]].model_validate(data)
+            account = found.account.model_validate(data)
         except ValidationError as exc:
             findings += validation_findings(exc)
     problems = parsed.problems + place(findings, name, text, parsed.positions)
@@ -114,10 +92,7 @@ def load_platform_text(text: str, path: str | Path = "<text>") -> LoadedPlatform
     return LoadedPlatform(Path(path), account, text)
 
 
-def _unknown_keys(data: dict[Any, Any]) -> list[Finding]:
-    model = _MODELS.get(str(data.get("platform")))
-    if model is None:
-        return []
+def _unknown_keys(data: dict[Any, Any], model: type[PlatformAccount]) -> list[Finding]:
     known = list(model.model_fields)
     findings = []
     for key in data:
@@ -130,39 +105,9 @@ def _unknown_keys(data: dict[Any, Any]) -> list[Finding]:
     return findings
 
 
-def deck_base_url(environment: str, override: str = "") -> str:
-    """The API base: the override when given, else the environment's documented URL."""
-    return (override.strip() or DECK_ENVIRONMENTS.get(environment, "")).rstrip("/")
-
-
-def account_form(account: PlatformAccount) -> FormSpec:
-    """The account's keys as a form (file values are the defaults)."""
-    secret = FormField("webhook_secret", "Webhook signing secret", "secret", "authentication",
-                       default=account.webhook_secret,
-                       help="Verifies the webhooks the platform sends; several may be given, "
-                            "separated by spaces, while a secret rotates.")
-    if isinstance(account, DeckAccount):
-        return FormSpec((
-            FormField("environment", "Environment", "text", default=account.environment,
-                      required=True, options=tuple(DECK_ENVIRONMENTS),
-                      help="Sandbox keys work only against sandbox, live keys only against live."),
-            FormField("base_url", "Base URL", default=account.base_url,
-                      help="Leave empty for the environment's URL; set it for a local "
-                           "stand-in."),
-            FormField("client_id", "Client id", group="authentication", required=True,
-                      default=account.client_id, help="Sent as x-deck-client-id."),
-            FormField("secret", "Secret", "secret", "authentication", required=True,
-                      default=account.secret, help="Sent as x-deck-secret."),
-            FormField("webhook_secret", secret.label, "secret", "authentication",
-                      default=account.webhook_secret,
-                      help="Deck's v2 webhooks are signed per Standard Webhooks (whsec_…); "
-                           "v1 documents no signature."),
-        ), auth_type="deck")
-    return FormSpec((
-        FormField("base_url", "Base URL", required=True, default=account.base_url,
-                  help="https://api.stackone.com, or the local stand-in."),
-        FormField("api_key", "API key", "secret", "authentication", required=True,
-                  default=account.api_key,
-                  help="Sent as the Basic auth username with an empty password."),
-        secret,
-    ), auth_type="stackone")
+def webhook_secret_field(account: PlatformAccount, help_text: str = "") -> FormField:
+    """The form field every platform has: the secret(s) its webhooks are verified with."""
+    return FormField("webhook_secret", "Webhook signing secret", "secret", "authentication",
+                     default=account.webhook_secret,
+                     help=help_text or "Verifies the webhooks the platform sends; several may "
+                     "be given, separated by spaces, while a secret rotates.")

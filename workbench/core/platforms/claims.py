@@ -1,5 +1,6 @@
 """What the CLI and the app may claim about a platform run, in one set of words: how its
-result arrived (and what the signature check said), and where an access token went.
+result arrived (and what the signature check said), where an access token went, and how the
+run ended (`RunReport`, which the CLI prints and the app's banner shows).
 
 Each sentence says only what this run proved: "saved in the keychain" only when the secret
 store is a keychain, "verified" only for a webhook whose signature matched.
@@ -7,10 +8,39 @@ store is a keychain, "verified" only for a webhook whose signature matched.
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
+from workbench.core.platforms.api import PlatformError
 from workbench.core.secrets import SecretStore
 from workbench.core.webhooks import Delivery
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """How a platform run ended. `summary` is the sentence of the app's banner and of
+    --json; `headline` the CLI's PASS/FAIL line when it says more (or less); `arrival` how
+    the result arrived; `details` lines the CLI prints before the verdict."""
+
+    ok: bool
+    outcome: str
+    summary: str
+    hint: str = ""
+    arrival: str = ""
+    details: tuple[str, ...] = ()
+    headline: str = ""
+
+    @classmethod
+    def refused(cls, error: PlatformError) -> RunReport:
+        """The platform refused (or never answered) before the run got anywhere."""
+        return cls(False, error.outcome, str(error), error.hint)
+
+    def lines(self) -> list[str]:
+        """The run's end as the CLI prints it, one string per line."""
+        mark = "PASS" if self.ok else "FAIL"
+        shown = [*filter(None, [self.arrival]), *self.details,
+                 f"{mark} {self.outcome}: {self.headline or self.summary}"]
+        return [*shown, f"hint: {self.hint}"] if self.hint else shown
 
 
 def webhook_words(delivery: Delivery | None, via: Literal["webhook", "status", "poll"]) -> str:
@@ -29,6 +59,27 @@ def webhook_words(delivery: Delivery | None, via: Literal["webhook", "status", "
     if delivery.flags:
         words += "; " + "; ".join(delivery.flags)
     return words + "."
+
+
+WEBHOOK_PART_SCHEMA = {"oneOf": [{"type": "null"}, {
+    "type": "object", "required": ["verification", "scheme", "detail"],
+    "properties": {"verification": {"type": "string"}, "scheme": {"type": "string"},
+                   "detail": {"type": "string"}, "duplicate": {"type": "boolean"}}}]}
+"""The JSON Schema of `webhook_part`."""
+VIA_SCHEMA = {"enum": ["webhook", "status", "poll", None]}
+"""How a platform run's result arrived (`webhook_words`): its JSON Schema."""
+
+
+def webhook_part(delivery: Delivery | None, *, duplicate: bool = True) -> dict[str, Any] | None:
+    """The `webhook` of a --json object: what the signature check said (never the body)."""
+    if delivery is None:
+        return None
+    check = delivery.verification
+    part: dict[str, Any] = {"verification": check.status, "scheme": check.scheme,
+                            "detail": check.detail}
+    if duplicate:
+        part["duplicate"] = delivery.duplicate
+    return part
 
 
 def token_words(store: SecretStore, *, in_app: bool) -> str:

@@ -1,5 +1,6 @@
 """Deck's v1 jobs API (platforms.md §1): submit a job, then follow it to its end through the
-webhooks that carry the same `job_guid` (or, failing those, through the job's status).
+webhooks that carry the same `job_guid` (or, failing those, through the job's status). The
+account file, its keys and the `PLATFORM` the registry finds are here too.
 
 Deck v1 delivers at least once and sends no `webhook-id`: a job is followed as a state machine
 over its *distinct* events (question → answer posted → next distinct event), so a copy of the
@@ -12,17 +13,29 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
+from pydantic import Field
 
 from workbench.core.formspec import FormField, FormSpec
+from workbench.core.platforms.account import PlatformAccount, webhook_secret_field
 from workbench.core.platforms.api import PlatformError, call_json
+from workbench.core.platforms.claims import (
+    VIA_SCHEMA,
+    WEBHOOK_PART_SCHEMA,
+    RunReport,
+    webhook_words,
+)
+from workbench.core.platforms.registry import Command, Platform, StandIn
 from workbench.core.redaction import Redactor
-from workbench.core.webhooks import Delivery, WebhookReceiver
+from workbench.core.webhooks import Delivery, StandardWebhooks, WebhookReceiver
 from workbench.core.webhooks.follow import Follower
+from workbench.core.webhooks.signatures import SignatureCheck
 
 FLOW = "deck"
+ENVIRONMENTS = {"sandbox": "https://sandbox.deck.co/api/v1",
+                "live": "https://live.deck.co/api/v1"}
 NO_WEBHOOK_JOBS = ("CloseConnection",)  # "No webhook is returned"
 POLL_INTERVAL = 2.0  # how often the job's status is asked while no webhook comes
 ENDED = ("Completed", "Failed", "Canceled")
@@ -71,6 +84,41 @@ NO_WEBHOOK_HINT = ("No webhook for this job reached the receiver: check that the
 
 
 DeckError = PlatformError
+
+
+class DeckAccount(PlatformAccount):
+    """A Deck v1 account: keys per environment, and what EnsureConnection usually needs."""
+
+    platform: Literal["deck"]
+    environment: Literal["sandbox", "live"] = "sandbox"
+    base_url: str = ""
+    client_id: str = ""
+    secret: str = ""
+    source_guid: str = ""
+    # Deck's pages disagree (10 minutes in the headless guide, 1 hour elsewhere): a setting.
+    connection_idle_minutes: int = Field(10, ge=1, le=1440)
+
+
+def base_url(environment: str, override: str = "") -> str:
+    """The API base: the override when given, else the environment's documented URL."""
+    return (override.strip() or ENVIRONMENTS.get(environment, "")).rstrip("/")
+
+
+def keys_form(account: DeckAccount) -> FormSpec:
+    """The account's keys as a form (file values are the defaults)."""
+    return FormSpec((
+        FormField("environment", "Environment", "text", default=account.environment,
+                  required=True, options=tuple(ENVIRONMENTS),
+                  help="Sandbox keys work only against sandbox, live keys only against live."),
+        FormField("base_url", "Base URL", default=account.base_url,
+                  help="Leave empty for the environment's URL; set it for a local stand-in."),
+        FormField("client_id", "Client id", group="authentication", required=True,
+                  default=account.client_id, help="Sent as x-deck-client-id."),
+        FormField("secret", "Secret", "secret", "authentication", required=True,
+                  default=account.secret, help="Sent as x-deck-secret."),
+        webhook_secret_field(account, "Deck's v2 webhooks are signed per Standard Webhooks "
+                             "(whsec_…); v1 documents no signature."),
+    ), auth_type="deck")
 
 
 @dataclass
@@ -136,6 +184,13 @@ class JobOutcome:
             "mfa_invalid": "The answer to the security question was wrong.",
             "no_webhook": f"No webhook arrived; the job's status is {self.status or 'unknown'!r}.",
         }[self.kind]
+
+    def report(self, code: str) -> RunReport:
+        """How the job `code` ended, for the CLI and the app."""
+        summary = self.summary(code)
+        return RunReport(self.ok, self.kind, summary, self.hint,
+                         webhook_words(self.delivery, self.via),
+                         headline=f"{summary} (job {self.job_guid})")
 
 
 class DeckClient:
@@ -316,3 +371,36 @@ def job_input(values: Mapping[str, str]) -> dict[str, str]:
     wants empty strings for sources with no auth), other empty fields left out."""
     given = {k: v for k, v in values.items() if v.strip()}
     return {"username": "", "password": "", **given}
+
+
+def client(account: DeckAccount, values: Mapping[str, str], http: httpx.AsyncClient,
+           redactor: Redactor) -> DeckClient:
+    """The account's API client on `http`: the keys form's values, else the file's."""
+    keys = keys_form(account).with_defaults(values)
+    return DeckClient(http, base_url(keys["environment"], keys["base_url"]), keys["client_id"],
+                      keys["secret"], redactor)
+
+
+async def check_keys(deck: DeckClient) -> None:
+    await deck.check_keys()
+
+
+def webhook_checks(secrets: str) -> list[SignatureCheck]:
+    """Deck signs per Standard Webhooks (v2); v1's unsigned deliveries stay `unverified`."""
+    return [StandardWebhooks(secrets.split())]
+
+
+PLATFORM = Platform(
+    name="deck", title="Deck", account=DeckAccount, form=keys_form, client=client,
+    check_keys=check_keys, webhook_checks=webhook_checks, keys_label="Deck API keys",
+    webhook_path="/deck", outcomes=(*get_args(Kind), "refused"),
+    commands=(Command(
+        "job", "submit a Deck job and wait for its webhook", "workbench.cli_deck",
+        required=("job_code", "job_guid", "webhook", "payload"),
+        properties={"job_code": {"type": "string"}, "job_guid": {"type": ["string", "null"]},
+                    "error_code": {"type": ["string", "null"]},
+                    "payload": {"description": "the webhook's (or status's) payload, redacted"},
+                    "webhook": WEBHOOK_PART_SCHEMA, "via": VIA_SCHEMA}),),
+    panel="workbench.qt.deck_panel:DeckPanel",
+    stand_in=StandIn("/deck/api/v1", "workbench.sandbox.deck:create_deck_app",
+                     "workbench.sandbox.deck:demo"))

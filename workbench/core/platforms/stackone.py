@@ -1,35 +1,35 @@
-"""StackOne (platforms.md §2): connect sessions and auth links, then the linked account.
+"""StackOne (platforms.md §2): the account file, its key, connect sessions and the API client.
 
 The key is the Basic auth username with an empty password. A connect session gives a token and
-an `auth_link_url` for the customer; when they finish, StackOne sends `account.created` (or
-`account.updated` when the session reopened an account). The account is then checked with
-`GET /accounts/{id}` and one unified request with `x-account-id`; a 412 there is `suspended`.
+an `auth_link_url` for the customer; what follows (the wait for the linked account and its
+verification) is `stackone_link`. `PLATFORM` is what the registry finds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
+from pydantic import Field
 
 from workbench.core.formspec import FormField, FormSpec
+from workbench.core.platforms.account import PlatformAccount, webhook_secret_field
 from workbench.core.platforms.api import PlatformError, call_json
+from workbench.core.platforms.claims import VIA_SCHEMA, WEBHOOK_PART_SCHEMA
+from workbench.core.platforms.registry import Command, Platform, StandIn
 from workbench.core.redaction import Redactor
-from workbench.core.webhooks import Delivery, WebhookReceiver
-from workbench.core.webhooks.follow import Follower
+from workbench.core.webhooks.signatures import HmacBodySignature, SignatureCheck
 
 FLOW = "stackone"
+URL = "https://api.stackone.com"
 CATEGORIES = ("ats", "hris", "hris-legacy", "crm", "iam", "marketing", "lms", "stackone",
               "documents", "ticketing", "screening", "messaging", "accounting", "scheduling")
 DURATIONS = ("30 minutes", "1 hour", "1 day", "5 days", "7 days", "30 days")
-POLL_INTERVAL = 2.0
 
 HINTS = {
     "401": "StackOne refused the API key: it goes as the Basic username with an empty "
@@ -144,15 +144,6 @@ class ConnectSession:
         return str(self.data.get("origin_owner_id", ""))
 
 
-@dataclass(frozen=True)
-class LinkedAccount:
-    """How the account arrived: by `account.created` webhook or by polling the account list."""
-
-    account_id: str
-    via: Literal["webhook", "poll"]
-    delivery: Delivery | None = None
-
-
 class StackOneClient:
     """StackOne's platform and unified endpoints through the app's recorded client."""
 
@@ -201,160 +192,65 @@ class StackOneClient:
                                hints=HINTS, headers=headers, **kwargs)
 
 
-NO_ACCOUNT_HINT = ("Nobody finished the link in time: check that the customer got the link "
-                   "and completed it (send it again, or create a new one if it expired), and "
-                   "that the webhook URL reaches this machine; the account list was polled "
-                   "meanwhile and showed no new or changed account either.")
-LINK_EXPIRED_HINT = "The link has expired unused: create a new one and send it to the customer."
-LINK_EVENTS = ("account.created", "account.updated")
+class StackOneAccount(PlatformAccount):
+    """A StackOne project: its API key, and the defaults of a connect session."""
+
+    platform: Literal["stackone"]
+    base_url: str = URL
+    api_key: str = ""
+    origin_owner_id: str = ""
+    origin_owner_name: str = ""
+    categories: list[str] = Field(default_factory=list)
+    unified_check: str = "hris/employees"
+    # The local stand-in has no dashboard: tell it where to deliver webhooks.
+    register_webhook: bool = False
 
 
-@dataclass
-class LinkResult:
-    """A link from session to verified account; `error` says where it stopped."""
-
-    session: ConnectSession | None = None
-    linked: LinkedAccount | None = None
-    account: dict[str, Any] | None = None
-    unified: Any = None
-    error: PlatformError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.account is not None and self.unified is not None
-
-    @property
-    def outcome(self) -> str:
-        """`verified`, or why not: the platform error's outcome (`suspended` for a 412)."""
-        if self.ok:
-            return "verified"
-        return self.error.outcome if self.error is not None else "no_account"
-
-    @property
-    def hint(self) -> str:
-        if self.ok:
-            return ""
-        return self.error.hint if self.error is not None else NO_ACCOUNT_HINT
-
-    def summary(self, unified_path: str) -> str:
-        """One line on how the link ended."""
-        if self.error is not None:
-            return str(self.error)
-        if not self.ok:
-            return "No account was linked."
-        rows = self.unified.get("data") if isinstance(self.unified, dict) else None
-        count = f" ({len(rows)} records)" if isinstance(rows, list) else ""
-        return f"Account linked and verified: {unified_path} answered{count}."
+def keys_form(account: StackOneAccount) -> FormSpec:
+    """The project's key as a form (file values are the defaults)."""
+    return FormSpec((
+        FormField("base_url", "Base URL", required=True, default=account.base_url,
+                  help="https://api.stackone.com, or the local stand-in."),
+        FormField("api_key", "API key", "secret", "authentication", required=True,
+                  default=account.api_key,
+                  help="Sent as the Basic auth username with an empty password."),
+        webhook_secret_field(account),
+    ), auth_type="stackone")
 
 
-async def link_and_verify(stackone: StackOneClient, receiver: WebhookReceiver | None,
-                          body: Mapping[str, Any], timeout: float,
-                          on_session: Callable[[ConnectSession], None], *,
-                          unified_path: str = "hris/employees", register_webhook: str = "",
-                          poll_interval: float = POLL_INTERVAL) -> LinkResult:
-    """Create a connect session, hand its link to `on_session`, wait for the account, then
-    verify it (`GET /accounts/{id}` and one unified request). TimeoutError if nobody links.
+class StackOneSignature(HmacBodySignature):
+    """StackOne: `x-stackone-signature` = base64url(HMAC-SHA256(secret, raw body))."""
 
-    Only this session counts: the owner's accounts are listed and the receiver is marked
-    before the session is created, so an account that was already there (unchanged), or a
-    webhook received earlier (or a copy of one), is never taken for the new link."""
-    result = LinkResult()
-    try:
-        if register_webhook:
-            await stackone.register_webhook(register_webhook)
-        owner = str(body.get("origin_owner_id", ""))
-        before = {str(a.get("id")): change_marker(a) for a in await stackone.accounts(owner)}
-        since = receiver.mark() if receiver is not None else 0
-        result.session = await stackone.create_session(body)
-        on_session(result.session)
-        result.linked = await wait_for_account(receiver, stackone, owner, timeout,
-                                               before=before, since=since,
-                                               poll_interval=poll_interval)
-        result.account = await stackone.account(result.linked.account_id)
-        result.unified = await stackone.unified(unified_path, result.linked.account_id)
-    except PlatformError as exc:
-        result.error = exc
-    return result
+    name = "StackOne signature"
+    header = "x-stackone-signature"
 
 
-def change_marker(account: Mapping[str, Any]) -> str:
-    """What changes when an account is linked again: its update time and status."""
-    return f"{account.get('updated_at')}|{account.get('status')}"
+def client(account: StackOneAccount, values: Mapping[str, str], http: httpx.AsyncClient,
+           redactor: Redactor) -> StackOneClient:
+    """The project's API client on `http`: the keys form's values, else the file's."""
+    keys = keys_form(account).with_defaults(values)
+    return StackOneClient(http, keys["base_url"], keys["api_key"], redactor)
 
 
-async def wait_for_account(receiver: WebhookReceiver | None, stackone: StackOneClient,
-                           origin_owner_id: str, timeout: float, *,
-                           before: Mapping[str, str] | None = None, since: int = 0,
-                           poll_interval: float = POLL_INTERVAL) -> LinkedAccount:
-    """The account the customer links: an `account.created`/`account.updated` webhook for this
-    owner received after the mark `since`, or an account in `GET /accounts?origin_owner_id=`
-    that is new or changed since `before` (id → change marker), whichever comes first.
-    TimeoutError if none."""
-    known = dict(before or {})
-
-    def for_owner(delivery: Delivery) -> bool:
-        data = delivery.json()
-        return (isinstance(data, dict) and data.get("event") in LINK_EVENTS
-                and _owner(data) == origin_owner_id)
-
-    async def by_webhook() -> LinkedAccount:
-        assert receiver is not None
-        events = Follower(receiver, for_owner, since)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            delivery = await events.next(max(deadline - asyncio.get_running_loop().time(), 0))
-            data = delivery.json()
-            inner = data.get("data") if isinstance(data.get("data"), dict) else {}
-            account_id = str(data.get("account_id") or inner.get("id"))
-            if account_id in known and await _unchanged(stackone, account_id,
-                                                         known[account_id]):
-                receiver.note(f"Ignored {data.get('event')} for {account_id}: the account was "
-                              "there before this link and has not changed (a left-over "
-                              "delivery).")
-                continue
-            return LinkedAccount(account_id, "webhook", delivery)
-
-    async def by_polling() -> LinkedAccount:
-        while True:
-            await asyncio.sleep(poll_interval)
-            for account in await stackone.accounts(origin_owner_id):
-                account_id = str(account.get("id"))
-                if known.get(account_id) != change_marker(account):
-                    return LinkedAccount(account_id, "poll")
-
-    tasks = [asyncio.ensure_future(by_polling())]
-    if receiver is not None:
-        tasks.append(asyncio.ensure_future(by_webhook()))
-    try:
-        done, _pending = await asyncio.wait(tasks, timeout=timeout,
-                                            return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task.exception() is None:
-                return task.result()
-        failed = next(iter(done), None)
-        if failed is not None and isinstance(failed.exception(), PlatformError):
-            raise failed.exception()  # type: ignore[misc]
-        raise TimeoutError(f"no account linked for {origin_owner_id} within {timeout:g} s")
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+async def check_key(stackone: StackOneClient) -> None:
+    await stackone.check_key()
 
 
-async def _unchanged(stackone: StackOneClient, account_id: str, marker: str) -> bool:
-    """Whether a known account is as it was before the link (or gone: not linked now)."""
-    try:
-        return change_marker(await stackone.account(account_id)) == marker
-    except PlatformError as exc:
-        if exc.status == 404:
-            return True
-        raise
+def webhook_checks(secrets: str) -> list[SignatureCheck]:
+    return [StackOneSignature(secrets.split())]
 
 
-def _owner(data: Mapping[str, Any]) -> str:
-    inner = data.get("data")
-    if "origin_owner_id" in data:
-        return str(data["origin_owner_id"])
-    return str(inner.get("origin_owner_id", "")) if isinstance(inner, dict) else ""
+PLATFORM = Platform(
+    name="stackone", title="StackOne", account=StackOneAccount, form=keys_form, client=client,
+    check_keys=check_key, webhook_checks=webhook_checks, keys_label="StackOne API key",
+    webhook_path="/stackone", outcomes=("verified", "refused", "no_account", "suspended"),
+    commands=(Command(
+        "link", "create a StackOne connect session and wait for the linked account",
+        "workbench.cli_stackone", required=("session", "account_id", "via", "account"),
+        properties={"session": {"type": ["object", "null"]},
+                    "account_id": {"type": ["string", "null"]},
+                    "via": VIA_SCHEMA, "webhook": WEBHOOK_PART_SCHEMA,
+                    "account": {"type": ["object", "null"]}}),),
+    panel="workbench.qt.stackone_panel:StackOnePanel",
+    stand_in=StandIn("/stackone", "workbench.sandbox.stackone:create_stackone_app",
+                     "workbench.sandbox.stackone:demo"))

@@ -3,18 +3,18 @@
 from workbench.core.webhooks.delivery import Delivery
 from workbench.core.webhooks.receiver import WebhookReceiver
 from workbench.core.webhooks.signatures import (
+    HmacBodySignature,
     QueryToken,
     SignatureCheck,
-    StackOneSignature,
     StandardWebhooks,
     Verification,
 )
 
 __all__ = [
     "Delivery",
+    "HmacBodySignature",
     "QueryToken",
     "SignatureCheck",
-    "StackOneSignature",
     "StandardWebhooks",
     "Verification",
     "WebhookReceiver",

@@ -20,10 +20,10 @@ from typing import Any
 from aiohttp import web
 
 from workbench.core.events import Event, EventLog
+from workbench.core.local_server import LocalServer, serve_local
 from workbench.core.webhooks.delivery import Delivery
 from workbench.core.webhooks.signatures import SignatureCheck, Verification, overall
 
-HOST = "127.0.0.1"
 MAX_BODY = 1024 * 1024  # platforms send small JSON; anything larger is refused with 413
 MAX_KEPT = 1000
 MAX_KEPT_BYTES = 16 * 1024 * 1024
@@ -44,7 +44,7 @@ class WebhookReceiver:
         self._max_body = max_body
         self.max_kept, self.max_kept_bytes = max_kept, max_kept_bytes
         self._read_timeout = read_timeout
-        self._runner: web.AppRunner | None = None
+        self._server: LocalServer | None = None
         self._numbers = itertools.count(1)
         self._last = 0
         self._first_seen: OrderedDict[str, int] = OrderedDict()  # key → first number
@@ -69,23 +69,16 @@ class WebhookReceiver:
     async def start(self, port: int = 0) -> WebhookReceiver:
         app = web.Application(client_max_size=self._max_body)
         app.router.add_route("*", "/{tail:.*}", self._on_request)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        try:
-            await web.TCPSite(self._runner, HOST, port).start()
-        except OSError:
-            await self._runner.cleanup()
-            self._runner = None
-            raise
-        self.url = f"http://{HOST}:{self._runner.addresses[0][1]}"
+        self._server = await serve_local(app, port)
+        self.url = self._server.url
         return self
 
     async def close(self) -> None:
         for _predicate, waiter in self._waiters:
             waiter.cancel()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._server is not None:
+            await self._server.close()
+            self._server = None
 
     async def __aenter__(self) -> WebhookReceiver:
         return self

@@ -86,20 +86,22 @@ class StandardWebhooks:
         return Verification("invalid", self.name, "no v1 signature matches the secret(s)")
 
 
-class StackOneSignature:
-    """StackOne: `x-stackone-signature` = base64url(HMAC-SHA256(secret, raw body))."""
+class HmacBodySignature:
+    """A header holding base64url(HMAC-SHA256(secret, raw body)), padded or not; a platform
+    names its header and scheme in a subclass (StackOne's `x-stackone-signature`)."""
 
-    name = "StackOne signature"
+    name = "body signature"
+    header = "x-signature"
 
     def __init__(self, secrets: Sequence[str]) -> None:
         self._keys = [s.encode() for s in secrets if s]
 
     def verify(self, delivery: SignedDelivery) -> Verification:
-        sent = delivery.header("x-stackone-signature")
+        sent = delivery.header(self.header)
         if not sent:
-            return Verification("unverified", self.name, "no x-stackone-signature header")
+            return Verification("unverified", self.name, f"no {self.header} header")
         if not sent.isascii():
-            return Verification("invalid", self.name, _NON_ASCII.format("x-stackone-signature"))
+            return Verification("invalid", self.name, _NON_ASCII.format(self.header))
         for key in self._keys:
             digest = _hmac(key, delivery.body)
             candidates = {base64.urlsafe_b64encode(digest).decode(),
@@ -145,7 +147,8 @@ def standard_webhooks_headers(secret: str, msg_id: str, body: bytes,
             "webhook-signature": f"v1,{signature}"}
 
 
-def stackone_signature(secret: str, body: bytes) -> str:
+def hmac_body_signature(secret: str, body: bytes) -> str:
+    """What a sender puts in an HmacBodySignature's header (for the sandbox and tests)."""
     return base64.urlsafe_b64encode(_hmac(secret.encode(), body)).decode()
 
 
