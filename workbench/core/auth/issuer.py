@@ -123,3 +123,23 @@ def _mismatch(metadata: dict[str, Any], candidate: str, authorization_url: str,
 def _endpoint(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
+
+
+async def fetch_metadata(client: httpx.AsyncClient, issuer: str, *,
+                         flow: str) -> dict[str, Any] | None:
+    """The provider's metadata (OIDC Discovery, then RFC 8414) when it names `issuer`; None
+    when there is none or it names another issuer (RFC 8414 §3.3: then it must not be used).
+    Network failures propagate: the caller decides what a missing provider means."""
+    for url in metadata_urls(issuer):
+        metadata = await _fetch(client, url, flow)
+        if metadata is not None:
+            return metadata if metadata["issuer"].rstrip("/") == issuer.rstrip("/") else None
+    return None
+
+
+def issuer_of(token_url: str, configured: str | None = None) -> str:
+    """The issuer to ask for metadata: the configured one, else the token URL's origin."""
+    if configured:
+        return configured
+    parts = urlsplit(token_url)
+    return f"{parts.scheme}://{parts.netloc}"
