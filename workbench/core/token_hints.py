@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from workbench.core.api_hints import AuthFacts
+from workbench.core.auth.assertion_hints import assertion_hint
 from workbench.core.auth.token_endpoint import MissingAccessToken, TokenRefused
 from workbench.core.errors import TokenEndpointError
 from workbench.core.www_authenticate import parse_challenges
@@ -178,6 +179,13 @@ def token_hint(error: TokenEndpointError, auth: AuthFacts) -> str:
         return "token_url looks wrong: the provider has no token endpoint there."
     code = (error.error or "").lower()
     said = f"{code} {error.error_description or ''}".strip()
+    if code in ("invalid_client", "invalid_grant"):
+        signed = assertion_hint(error.error_description or "", auth)
+        if signed is not None and (code == "invalid_client") != (auth.grant_type == "jwt_bearer"):
+            return signed
+    if code == "invalid_grant" and auth.grant_type == "password":
+        return ("The user name or password was refused (password grant). Check both; accounts "
+                "with MFA or federated sign-in cannot use this grant at all.")
     for pattern, cause in _RULES:
         if re.search(pattern, said, re.IGNORECASE):
             return cause(auth)

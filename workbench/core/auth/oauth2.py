@@ -80,6 +80,7 @@ class OAuth2Flow(httpx.Auth):
         self._code_used = False
         self._pending: tuple[dict[str, FormValue], str] | None = None  # form, step in flight
         self.refused: list[TokenSet] = []  # tokens the API answered 401 to, oldest first
+        self.fetched = False  # a token was obtained by this flow (in this run)
         kept_prover = token.dpop if token is not None else None
         if grant.dpop and token is not None and kept_prover is None:
             token = None  # a kept token bound to a key we no longer hold is of no use
@@ -176,6 +177,7 @@ class OAuth2Flow(httpx.Auth):
         for check in self.on_token_response:
             check(token)
         self.token = token
+        self.fetched = True
         if self._on_token is not None:
             self._on_token(token)
         return token
