@@ -144,7 +144,7 @@ async def test_client_secret_jwt_signs_with_the_secret(provider: Provider,
 async def test_private_key_jwt_exchanges_a_code_and_refreshes(provider: Provider) -> None:
     code, redirect_uri, verifier = await authorize(provider, client_id="workbench-pkjwt")
     text = login_connector(provider.issuer, "workbench-pkjwt", redirect_uri).replace(
-        "          is_basic_auth: true\n", "          token_endpoint_auth_method: private_key_jwt\n")
+        "is_basic_auth: true\n", "token_endpoint_auth_method: private_key_jwt\n")
     bp = blueprint(text)
     values = {"code": code, "private_key": client_keys.rsa_pem()}
     first = await check(bp, values, code_verifier=verifier)
