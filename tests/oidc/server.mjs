@@ -58,7 +58,7 @@ const provider = new Provider(ISSUER, {
         'urn:ietf:params:oauth:grant-type:device_code'] },
     { ...native, client_id: 'workbench-csjwt', token_endpoint_auth_method: 'client_secret_jwt',
       client_secret: 'workbench-csjwt-secret-that-is-long-enough-for-hs256' },
-    { ...machine, client_id: 'workbench-dpop', client_secret: 'workbench-dpop-secret',
+    { ...native, client_id: 'workbench-dpop', client_secret: 'workbench-dpop-secret',
       token_endpoint_auth_method: 'client_secret_basic', dpop_bound_access_tokens: true },
     { ...machine, client_id: 'workbench-legacy', client_secret: 'workbench-legacy-secret',
       token_endpoint_auth_method: 'client_secret_basic',
