@@ -19,7 +19,7 @@ from workbench.core.redaction import Redactor
 from workbench.core.verdict import Verdict
 
 SCHEMA_VERSION = 1
-COMMANDS = ("check", "authorize", "job", "link", "validate")
+COMMANDS = ("check", "authorize", "job", "link", "validate", "token")
 # Outcomes of the command line itself, beside those of checks, jobs and links.
 USAGE_ERROR, INTERNAL_ERROR = "usage_error", "internal_error"
 CLI_OUTCOMES = (USAGE_ERROR, INTERNAL_ERROR)

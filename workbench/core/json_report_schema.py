@@ -173,6 +173,10 @@ def json_output_schema() -> dict[str, Any]:
             "account_id": _nullable("string"),
             "via": {"enum": ["webhook", "poll", None]},
             "account": {"type": ["object", "null"]},
+            # token introspect|revoke
+            "action": {"enum": ["introspect", "revoke"]},
+            "introspection": {"type": ["object", "null"], "required": ["active"],
+                              "description": "the provider's RFC 7662 answer, redacted"},
             # validate
             "files": {"type": "array", "items": {
                 "type": "object", "required": ["path", "ok", "name", "problems"],
@@ -188,6 +192,7 @@ def json_output_schema() -> dict[str, Any]:
             _for("job", ["job_code", "job_guid", "webhook", "payload"]),
             _for("link", ["session", "account_id", "via", "account"]),
             _for("validate", ["files"]),
+            _for("token", ["action", "introspection", "token", "oauth_error"]),
         ],
         "$defs": {"event": _event(), "token": _token(), "problem": _problem()},
     }
