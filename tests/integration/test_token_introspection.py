@@ -58,9 +58,10 @@ async def test_introspect_fetches_a_token_and_says_whose_it_is(provider: Provide
         "client_secret": "workbench-secret"}, log, options(), "introspect")
     assert result.verdict.ok, result.verdict
     assert result.introspection is not None and result.introspection.active
-    assert "client_id: workbench" in result.verdict.summary
-    assert "scope: api:read" in result.verdict.summary
-    assert " UTC)" in result.verdict.summary  # expiry readable
+    assert "client workbench" in result.verdict.summary
+    assert "scope api:read" in result.verdict.summary
+    assert "client_id: workbench" in " ".join(result.introspection.lines())
+    assert " UTC." in result.verdict.summary  # expiry readable
     steps = [e.step for e in result.events if e.kind == "token"]
     assert steps == ["client credentials", "introspection"]
     assert result.token is not None

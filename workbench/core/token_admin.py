@@ -32,6 +32,7 @@ from workbench.core.config.model import Blueprint, OAuth2Settings
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.events import Event, EventLog
 from workbench.core.formspec import form_spec
+from workbench.core.jwt import utc_text
 from workbench.core.templates import fill
 from workbench.core.transport import classify, create_client
 from workbench.core.verdict import Verdict, config_error, from_network_error, from_token_error
@@ -59,6 +60,8 @@ async def token_action(blueprint: Blueprint, given: Mapping[str, str], log: Even
     finally:
         unsubscribe()
     result.events = events
+    if result.token is not None:
+        result.token_source = "reused" if result.token is options.token else "fetched"
     return log.redactor.scrub(result, keep=(TokenSet, Introspection, Event))
 
 
@@ -81,7 +84,7 @@ async def _act(blueprint: Blueprint, given: Mapping[str, str], log: EventLog,
     try:
         token_url = options.token_url or fill(settings.token_url, values, what="token_url")
         issuer = fill(settings.issuer, values, what="issuer") if settings.issuer else ""
-        context = AuthContext(log.redactor, token_url, None, options.token, "", "", log,
+        context = AuthContext(log.redactor, token_url, options.on_token, options.token, "", "", log,
                               options.settings.client_cert)
         flow = build_auth(entry, values, context)
         client = create_client(log, options.settings)
@@ -133,8 +136,15 @@ def introspected_verdict(seen: Introspection, hint: TokenHint) -> Verdict:
                        "It expired, was revoked, or belongs to a client this one may not ask "
                        "about (providers answer active: false for all three). Fetch a new "
                        "token; if it is new, check which client obtained it.")
-    facts = ", ".join(seen.lines()[1:])
-    return Verdict("ok", f"The provider says the {what} is active: {facts}.")
+    claims = seen.claims
+    facts = [f"client {claims['client_id']}" if claims.get("client_id") else "",
+             f"scope {claims['scope']}" if claims.get("scope") else "",
+             f"expires {utc_text(float(claims['exp']))}" if isinstance(claims.get("exp"),
+                                                                    int | float) else "",
+             "bound to a key or certificate (cnf)" if claims.get("cnf") else ""]
+    said = ", ".join(f for f in facts if f)
+    return Verdict("ok", f"The provider says the {what} is active" + (f": {said}." if said
+                                                                        else "."))
 
 
 async def _after_revoke(client: httpx.AsyncClient, settings: OAuth2Settings, token_url: str,
