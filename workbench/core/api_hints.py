@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from workbench.core.auth.signing_hints import signing_hint
 from workbench.core.www_authenticate import Challenge, parse_challenges
 
 QUOTE = 200  # characters of a server's own message quoted in a hint
@@ -49,7 +50,8 @@ def unauthorized_hint(response: httpx.Response, auth: AuthFacts) -> str:
     """Why a 401, from the challenges and the body first, the auth type last."""
     challenges = parse_challenges(response.headers.get_list("www-authenticate"))
     sent = _sent_authorization(response)
-    hint = (_from_challenges(challenges, sent, auth)
+    hint = (signing_hint(response, auth.auth_type)
+            or _from_challenges(challenges, sent, auth)
             or _named_elsewhere(response, auth)
             or _by_auth_type(auth, sent))
     return hint + _audience_hint(auth)
@@ -75,6 +77,9 @@ def _audience_hint(auth: AuthFacts) -> str:
 def forbidden_hint(response: httpx.Response, auth: AuthFacts) -> str:
     """Why a 403: a missing scope the API names, another tenant, or a lacking permission."""
     challenges = parse_challenges(response.headers.get_list("www-authenticate"))
+    signed = signing_hint(response, auth.auth_type)
+    if signed is not None:
+        return signed
     for challenge in challenges:
         if challenge.param("error") == "insufficient_scope":
             return _insufficient_scope(challenge, auth)

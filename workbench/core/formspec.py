@@ -46,8 +46,22 @@ _HELP = {
                    "public key is registered with the provider.",
     "key_id": "The kid the provider registered the key under; empty: the JWK's own kid, or "
               "none for a PEM key.",
+    "access_key_id": "The AWS access key id (AKIA… for an IAM user, ASIA… for temporary "
+                     "credentials, which also need the session token).",
+    "secret_access_key": "The secret access key that belongs to the access key id.",
+    "session_token": "Only for temporary credentials (ASIA…): the session token from STS, SSO "
+                     "or the console; sent as X-Amz-Security-Token.",
+    "region": "The AWS region the endpoint is in, such as eu-west-1.",
+    "service": "The signing name of the service: execute-api (API Gateway), s3, es, lambda…",
+    "hmac_key": "The shared secret the signature is computed with.",
     "subject": "The sub of the JWT bearer assertion (the user or service account acted for); "
                "empty: the client id.",
+}
+_SCHEME_HELP = {
+    ("digest", "username"): "The user name for HTTP Digest authentication.",
+    ("digest", "password"): "The password; Digest never sends it, only a hash of it.",
+    ("hmac", "key_id"): "The id of the key, if the API wants one (sent as the key id header "
+                        "or in the signature).",
 }
 _PASSWORD_GRANT_HELP = {
     "username": "The resource owner's user name (password grant).",
@@ -176,6 +190,13 @@ def _implied(auth: Authentication, grant: str | None) -> list[tuple[str, bool]]:
         return [("username", True), ("password", True)]
     if auth.auth_type == "api_key":
         return [("key_name", True), ("key_value", True)]
+    if auth.auth_type == "aws_sigv4":
+        return [("access_key_id", True), ("secret_access_key", True), ("session_token", False),
+                ("region", True), ("service", True)]
+    if auth.auth_type == "digest":
+        return [("username", True), ("password", True)]
+    if auth.auth_type == "hmac":
+        return [("key_id", False), ("hmac_key", True)]
     settings = auth.oauth2_settings
     method = settings.client_auth_method if settings else "client_secret_post"
     needed = [("client_id", True)]
@@ -217,13 +238,16 @@ def _auth_fields(auth: Authentication, grant: str | None) -> list[FormField]:
                 group="authentication",
                 required=required,
                 default=(entry.value or "") if entry else "",
-                help=(entry.description if entry and entry.description else _help(name, grant)),
+                help=(entry.description if entry and entry.description
+                      else _help(name, grant, auth.auth_type)),
             )
         )
     return result
 
 
-def _help(name: str, grant: str | None) -> str:
+def _help(name: str, grant: str | None, auth_type: str | None = None) -> str:
+    if (auth_type, name) in _SCHEME_HELP:
+        return _SCHEME_HELP[(auth_type or "", name)]
     if grant == "password" and name in _PASSWORD_GRANT_HELP:
         return _PASSWORD_GRANT_HELP[name]
     return _HELP.get(name, "")

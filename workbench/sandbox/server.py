@@ -16,8 +16,11 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
 from workbench.sandbox import (
+    aws,
     credentials,
     deck,
+    digest_api,
+    hmac_api,
     oauth_server,
     protected_api,
     stackone,
@@ -55,6 +58,11 @@ _CREDENTIALS = (
     ("SuperOffice partner private key", "SUPEROFFICE_PARTNER_PRIVATE_KEY in "
      "workbench/sandbox/credentials.py"),
     ("webCRM API token (authCode)", credentials.WEBCRM_API_KEY),
+    ("AWS access key id / secret", f"{aws.ACCESS_KEY_ID} / {aws.SECRET_ACCESS_KEY}"),
+    ("AWS temporary key / secret / session token",
+     f"{aws.TEMP_ACCESS_KEY_ID} / {aws.TEMP_SECRET_ACCESS_KEY} / {aws.SESSION_TOKEN}"),
+    ("Digest username / password", f"{digest_api.USERNAME} / {digest_api.PASSWORD}"),
+    ("HMAC key id / key", f"{hmac_api.KEY_ID} / {hmac_api.SECRET}"),
 )
 
 
@@ -100,6 +108,9 @@ def create_sandbox_app(tokens: TokenStore) -> web.Application:
         app.add_subapp(f"/tripletex/{environment}", tripletex.create_tripletex_app(environment))
     app.add_subapp("/superoffice", superoffice.create_superoffice_app())
     app.add_subapp("/webcrm", webcrm.create_webcrm_app())
+    app.add_subapp("/aws", aws.create_aws_app())
+    app.add_subapp("/digest", digest_api.create_digest_app())
+    app.add_subapp("/hmac", hmac_api.create_hmac_app())
     return app
 
 
@@ -173,7 +184,7 @@ async def _serve_forever(host: str, port: int, tokens: TokenStore) -> None:
 async def index(request: web.Request) -> web.Response:
     """GET /: a plain HTML page listing the routes and the demo credentials."""
     routes = (protected_api.ROUTES + oauth_server.ROUTES + tripletex.ROUTES + superoffice.ROUTES
-              + webcrm.ROUTES)
+              + webcrm.ROUTES + aws.ROUTES + digest_api.ROUTES + hmac_api.ROUTES)
     route_rows = "".join(
         f"<tr><td>{m}</td><td><code>{html.escape(p)}</code></td><td>{html.escape(d)}</td></tr>"
         for m, p, d in routes

@@ -101,7 +101,28 @@ def _oauth2(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) 
     return build_oauth2(entry, values, ctx)
 
 
+def _aws_sigv4(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    from workbench.core.auth.aws_sigv4 import build_sigv4  # httpx-auth only when used
+
+    return build_sigv4(entry, values, ctx)
+
+
+def _digest(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    from workbench.core.auth.digest import build_digest
+
+    return build_digest(entry, values, ctx)
+
+
+def _hmac(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    from workbench.core.auth.hmac_signing import build_hmac  # it imports the config model
+
+    return build_hmac(entry, values, ctx)
+
+
 register_scheme("bearer", _bearer)
 register_scheme("basic_http", _basic)
 register_scheme("api_key", _api_key)
 register_scheme("oauth2", _oauth2)
+register_scheme("aws_sigv4", _aws_sigv4)
+register_scheme("digest", _digest)
+register_scheme("hmac", _hmac)

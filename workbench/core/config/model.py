@@ -21,7 +21,7 @@ from pydantic import (
 
 from workbench.core.auth.plugins import vendor_scheme, vendor_schemes
 
-BUILTIN_AUTH_TYPES = ("bearer", "basic_http", "api_key", "oauth2")
+BUILTIN_AUTH_TYPES = ("bearer", "basic_http", "api_key", "oauth2", "aws_sigv4", "digest", "hmac")
 # Vendor schemes (plugins) add names at run time, so the schema offers these and allows more.
 AuthType = Annotated[str, WithJsonSchema({
     "anyOf": [{"enum": [*BUILTIN_AUTH_TYPES, "tripletex", "superoffice-ticket", "jwt"]},
@@ -47,6 +47,9 @@ IMPLIED_AUTH_FIELDS: dict[str, tuple[str, ...]] = {
     "api_key": ("key_name", "key_value"),
     "oauth2": ("client_id", "client_secret", "refresh_token", "code", "redirect_uri",
                "username", "password", "private_key", "key_id", "subject"),
+    "aws_sigv4": ("access_key_id", "secret_access_key", "session_token", "region", "service"),
+    "digest": ("username", "password"),
+    "hmac": ("key_id", "hmac_key"),
 }
 
 # Text the user may write unquoted (`8080`, `true`): accepted, and turned back into text.
@@ -201,6 +204,49 @@ class OAuth2Settings(_Open):
         return params
 
 
+class AwsSigV4Settings(_Open):
+    """`aws_sigv4` of an aws_sigv4 entry (region, service and keys are form fields)."""
+
+    unsigned_payload: bool = Field(
+        default=False, description="S3 only: send x-amz-content-sha256: UNSIGNED-PAYLOAD "
+        "instead of signing the body's hash.")
+
+
+HmacComponent = Annotated[str, Field(
+    pattern=r"^(method|path|path_only|query|host|timestamp|nonce|key_id|body|body_sha256|"
+            r"body_sha256_base64|body_md5_base64|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|literal:.*)$")]
+
+
+class HmacSettings(_Open):
+    """`hmac` of an hmac entry: what is signed, how, and where the signature goes."""
+
+    algorithm: Literal["sha256", "sha512", "sha1"] = "sha256"
+    components: list[HmacComponent] = Field(
+        default_factory=lambda: ["method", "path", "timestamp", "nonce", "body_sha256"],
+        description="What is signed, in order, joined by separator: method, path (with the "
+        "query), path_only, query, host, timestamp, nonce, key_id, body, body_sha256 (hex), "
+        "body_sha256_base64, body_md5_base64, header:<name>, literal:<text>.")
+    separator: str = Field(default="\n", description="Between components.")
+    encoding: Literal["hex", "base64", "base64url"] = Field(
+        default="base64", description="How the signature is written.")
+    key_encoding: Literal["text", "base64", "hex"] = Field(
+        default="text", description="How hmac_key is given: as text, or the key's bytes in "
+        "base64 or hex (a key shown as base64 is usually meant as bytes).")
+    signature_header: str = Field(default="X-Signature", description="Header of the signature.")
+    signature_format: str = Field(
+        default="{signature}", description="The header's value; {signature} and {key_id} are "
+        "filled (e.g. 'HMAC {key_id}:{signature}').")
+    timestamp_header: str | None = Field(default="X-Timestamp",
+                                         description="Header of the timestamp; null for none.")
+    timestamp_format: Literal["unix", "unix_ms", "iso8601", "http_date"] = "unix"
+    nonce_header: str | None = Field(default="X-Nonce", description="Header of a unique "
+                                     "nonce per request; null for none.")
+    key_id_header: str | None = Field(default=None, description="Header of key_id, if any.")
+    body_digest_header: str | None = Field(
+        default=None, description="Also send the body's SHA-256 (hex) in this header "
+        "(X-Content-SHA256).")
+
+
 class Parameter(_Open):
     """A plain interface parameter (`type: string` and friends) with its default in `value`."""
 
@@ -226,6 +272,8 @@ class Authentication(_Open):
     auth_type: AuthType | None = None
     location: Literal["header", "query_param"] | None = None
     oauth2_settings: OAuth2Settings | None = None
+    aws_sigv4: AwsSigV4Settings | None = None
+    hmac: HmacSettings | None = None
     fields: list[FieldEntry] = Field(default_factory=list)
 
     @field_validator("auth_type")
@@ -248,6 +296,9 @@ class Authentication(_Open):
             )
         if self.location is not None and self.auth_type != "api_key":
             raise ValueError("location only applies to auth_type api_key")
+        for block in ("aws_sigv4", "hmac"):
+            if getattr(self, block) is not None and self.auth_type != block:
+                raise ValueError(f"{block} only applies to auth_type {block}")
         names = [f.name for f in self.fields]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
