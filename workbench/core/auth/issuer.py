@@ -95,7 +95,8 @@ async def discover_issuer(client: httpx.AsyncClient, log: EventLog, authorizatio
 
 
 async def _fetch(client: httpx.AsyncClient, url: str, flow: str) -> dict[str, Any] | None:
-    response = await client.get(url, timeout=METADATA_TIMEOUT,
+    # auth=None: metadata is public, and the client's own auth flow may be the one asking
+    response = await client.get(url, timeout=METADATA_TIMEOUT, auth=None,
                                 extensions=tag(flow, "provider metadata"))
     if response.status_code != 200:
         return None
