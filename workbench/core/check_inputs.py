@@ -14,6 +14,7 @@ from workbench.core.api_hints import AuthFacts
 from workbench.core.auth import OAuth2Flow, TokenSet
 from workbench.core.auth.token_endpoint import page_title
 from workbench.core.config.model import Blueprint, Step
+from workbench.core.errors import InputError
 from workbench.core.formspec import FormSpec
 from workbench.core.jwt import decode_jwt
 from workbench.core.templates import fill, join_url
@@ -88,9 +89,16 @@ def auth_facts(blueprint: Blueprint, values: Mapping[str, str]) -> AuthFacts:
         redirect_uri=values.get("redirect_uri", ""),
         client_auth=settings.client_auth_method if settings else "",
         assertion_audience=(settings.assertion_audience if settings else ""),
-        audience=(settings.audience or "") if settings else "",
-        resources=" ".join(settings.resources()) if settings else "",
+        audience=_filled(settings.audience or "", values) if settings else "",
+        resources=_filled(" ".join(settings.resources()), values) if settings else "",
     )
+
+
+def _filled(text: str, values: Mapping[str, str]) -> str:
+    try:
+        return fill(text, values, what="audience")
+    except InputError:
+        return text
 
 
 def with_token(facts: AuthFacts, auth: httpx.Auth | None) -> AuthFacts:

@@ -120,7 +120,9 @@ class OAuth2Flow(httpx.Auth):
             raise TokenEndpointError(
                 "The refresh_token grant needs a refresh_token value; none was given.")
         step = _STEPS.get(str(form["grant_type"]), str(form["grant_type"]))
-        if grant.scope and step != "code exchange":
+        in_assertion = bool(grant.bearer_assertion and "scope" in grant.bearer_assertion.claims)
+        if grant.scope and step != "code exchange" and not (
+                in_assertion and form["grant_type"] == JWT_BEARER_GRANT):
             form["scope"] = grant.scope
         form.update(grant.target)  # RFC 8707 §2.2: resource on every token request
         return form, step

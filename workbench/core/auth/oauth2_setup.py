@@ -40,7 +40,7 @@ def client_credentials(settings: OAuth2Settings, values: Mapping[str, str], toke
         if not client_id:
             raise InputError(f"client_id has no value: {method} signs it as iss and sub")
         signer = AssertionSigner(key, client_id, client_id,
-                                 assertion_audience(settings, token_url, values_issuer))
+                                 assertion_audience(settings, token_url, values_issuer, values))
         return ClientCredentials(client_id, "", assertion=signer, method=method)
     if method in ("tls_client_auth", "self_signed_tls_client_auth", "none"):
         return ClientCredentials(client_id, method=method)
@@ -49,10 +49,11 @@ def client_credentials(settings: OAuth2Settings, values: Mapping[str, str], toke
     return ClientCredentials(client_id, secret, method == "client_secret_basic", method=method)
 
 
-def assertion_audience(settings: OAuth2Settings, token_url: str, issuer: str = "") -> str:
+def assertion_audience(settings: OAuth2Settings, token_url: str, issuer: str = "",
+                       values: Mapping[str, str] | None = None) -> str:
     """`aud` of signed assertions: "" (the token endpoint each request goes to), the issuer,
     or the connector's own URL."""
-    wanted = settings.assertion_audience
+    wanted = fill(settings.assertion_audience, values or {}, what="assertion_audience")
     if wanted == "token_endpoint":
         return ""
     if wanted == "issuer":
@@ -82,7 +83,7 @@ def build_oauth2(entry: Authentication, values: Mapping[str, str],
         username=values.get("username", ""),
         password=values.get("password", ""),
         bearer_assertion=_bearer_assertion(settings, values, token_url, issuer),
-        target=settings.target_params(),
+        target=_filled_target(settings, values),
         dpop=settings.dpop,
     )
     note = ctx.note
@@ -91,6 +92,17 @@ def build_oauth2(entry: Authentication, values: Mapping[str, str],
     if settings.uses_mtls:
         _use_mtls(flow, settings, ctx, issuer)
     return flow
+
+
+def _filled_target(settings: OAuth2Settings,
+                   values: Mapping[str, str]) -> dict[str, str | list[str]]:
+    """audience and resource with their {placeholders} filled."""
+    filled: dict[str, str | list[str]] = {}
+    for name, value in settings.target_params().items():
+        what = f"oauth2_settings.{name}"
+        filled[name] = ([fill(v, values, what=what) for v in value] if isinstance(value, list)
+                        else fill(value, values, what=what))
+    return filled
 
 
 def _bearer_assertion(settings: OAuth2Settings, values: Mapping[str, str], token_url: str,
@@ -102,9 +114,10 @@ def _bearer_assertion(settings: OAuth2Settings, values: Mapping[str, str], token
     client_id = values.get("client_id", "")
     if not client_id:
         raise InputError("client_id has no value: the JWT bearer assertion names it as iss")
+    claims = {k: fill(v, values, what=f"assertion_claims.{k}")
+              for k, v in settings.assertion_claims.items()}
     return AssertionSigner(key, client_id, values.get("subject") or client_id,
-                           assertion_audience(settings, token_url, issuer),
-                           dict(settings.assertion_claims))
+                           assertion_audience(settings, token_url, issuer, values), claims)
 
 
 def _use_mtls(flow: OAuth2Flow, settings: OAuth2Settings, ctx: AuthContext,
