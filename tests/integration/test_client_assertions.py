@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from joserfc.jwk import ECKey, RSAKey
@@ -76,6 +77,8 @@ async def test_private_key_jwt_gets_a_token_the_api_accepts(
     assert f"aud '{provider.token_url}', exp +300 s, unique jti" in notes
     assert ("kid wb-ec" in notes) if alg is None else ("no kid" in notes)
     assert api.requests_to("/me")[-1].header("authorization").startswith("Bearer ")
+    assertion = parse_qs(form)["client_assertion"][0]
+    assert assertion not in str(log.rendered()), "the client assertion is masked"
 
 
 async def test_each_assertion_is_new_so_a_second_run_is_not_a_replay(

@@ -173,3 +173,14 @@ async def test_hmac_with_a_skewed_clock_is_told_by_the_server(sandbox: SandboxSe
     assert answer.status_code == 401
     assert "from the server's clock" in answer.json()["message"]
     assert notes and "GET\\n/hmac/orders" in notes[0]
+
+
+@pytest.mark.parametrize("name,secret", [("aws_sigv4", "secret_access_key"),
+                                         ("digest", "password"), ("hmac", "hmac_key")])
+async def test_a_wrong_secret_fails_so_the_pass_is_proven(sandbox: SandboxServer, name: str,
+                                                          secret: str) -> None:
+    result = await check(connector(name), {"sandbox_url": sandbox.url}, negative_control=True)
+    assert result.verdict.ok, result.verdict
+    control = result.verdict.negative_control
+    assert control is not None and control.conclusion == "proven"
+    assert control.secret == secret

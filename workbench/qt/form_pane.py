@@ -253,7 +253,8 @@ def _auth_caption(spec: FormSpec) -> str:
         return "Authentication"
     vendor = vendor_scheme(spec.auth_type)
     kind = {"bearer": "bearer token", "basic_http": "HTTP Basic", "api_key": "API key",
-            "oauth2": "OAuth2", "deck": "Deck API keys",
+            "oauth2": "OAuth2", "deck": "Deck API keys", "aws_sigv4": "AWS Signature V4",
+            "digest": "HTTP Digest", "hmac": "HMAC request signature",
             "stackone": "StackOne API key"}.get(spec.auth_type, vendor.title if vendor else
                                                 spec.auth_type)
     grant = f", {spec.grant_type.replace('_', ' ')}" if spec.grant_type else ""
