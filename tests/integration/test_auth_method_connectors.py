@@ -58,7 +58,7 @@ async def test_auth0_gets_a_token_for_the_audience_it_names(server: RecordingSer
         return web.json_response({"ok": True})
 
     server.route("POST", "/oauth/token", token)
-    server.route("GET", "/reports", api)
+    server.route("GET", "/reports/me", api)
     args = ["check", str(FOLDER / "auth0_client_credentials.yaml"), "--json",
             "--token-url", f"{server.url}/oauth/token", "--set", "auth0_domain=acme",
             "--set", f"api_base_url={server.url}/reports", "--set", "client_id=m2m"]
