@@ -27,7 +27,8 @@ def assertion_hint(description: str, auth: AuthFacts) -> str | None:
         return None
     what = "JWT bearer assertion" if bearer else f"client assertion ({auth.client_auth})"
     aud = auth.assertion_audience
-    sent_aud = "the token endpoint URL" if aud in ("", "token_endpoint") else repr(aud)
+    sent_aud = {"": "the token endpoint URL", "token_endpoint": "the token endpoint URL",
+                "issuer": "the issuer (oauth2_settings.issuer)"}.get(aud, repr(aud))
     said = description or ""
     if re.search(_CLOCK, said, re.IGNORECASE):
         return (f"The provider judged the {what} by its clock: the assertion is valid from its "
