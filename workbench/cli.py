@@ -22,7 +22,7 @@ from workbench.core.redaction import RedactingFilter, Redactor
 PASSED, FAILED, USAGE, INTERNAL = 0, 1, 2, 3
 # The commands of the CLI itself; any other word is looked up among the installed platforms'.
 CORE_COMMANDS = ("check", "authorize", "validate", "schema", "sandbox", "gui", "demo", "har",
-                 "diff")
+                 "diff", "token")
 USAGE_ERROR, INTERNAL_ERROR = "usage_error", "internal_error"
 # Loggers whose DEBUG records carry raw header values (httpcore logs each response's headers
 # before the exchange is recorded and its secrets learned): never below INFO.
@@ -314,6 +314,27 @@ def _parser(with_platforms: bool = True) -> argparse.ArgumentParser:
 
     if with_platforms:
         _platform_commands(sub)
+
+    token = sub.add_parser(
+        "token", help="introspect (RFC 7662) or revoke (RFC 7009) an OAuth2 connector's token",
+        description="Ask the provider whether a token is active (for which client, scope, "
+        "audience, expiry, binding), or revoke it, authenticating as the connector's client. "
+        f"The token is --token, else {env_name('token')}, else one obtained now through the "
+        "connector's grant. Exit 0 active/revoked, 1 inactive or refused, 2 usage errors.")
+    token.add_argument("action", choices=["introspect", "revoke"])
+    token.add_argument("connector", help="connector file, or the name of a bundled one")
+    token.add_argument("--set", action="append", metavar="NAME=VALUE",
+                       help="a parameter or auth field value (repeatable)")
+    token.add_argument("--token", help=f"the token (better: {env_name('token')}, out of the "
+                       "shell history)")
+    token.add_argument("--token-type-hint", choices=["access_token", "refresh_token"],
+                       default="access_token", help="which kind of token it is")
+    token.add_argument("--token-url", help="use this OAuth2 token URL instead of the connector's")
+    token.add_argument("--json", action="store_true", help="print one JSON object")
+    token.add_argument("-v", "--verbose", action="store_true",
+                       help="show headers and bodies (redacted)")
+    _network_arguments(token)
+    token.set_defaults(run=_command("token", "cli_token"))
 
     validate = sub.add_parser("validate", help="check connector files for errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")

@@ -122,7 +122,7 @@ def test_a_wrong_enum_value_lists_the_choices() -> None:
     assert problem.where == "interface_parameters.section.source[0].oauth2_settings.grant_type"
     assert problem.message.startswith(
         "grant_type must be one of client_credentials, refresh_token, authorization_code, "
-        "not 'client_credential'"
+        "password, jwt_bearer, not 'client_credential'"
     )
     assert problem.message.endswith("did you mean 'client_credentials'?")
 
@@ -286,7 +286,7 @@ def test_every_problem_in_the_file_is_reported_at_once_in_file_order() -> None:
     ]  # fmt: skip
     assert [p.message.split(";")[0] for p in error.problems] == [
         "grant_type must be one of client_credentials, refresh_token, authorization_code, "
-        "not 'client_credential'",
+        "password, jwt_bearer, not 'client_credential'",
         "unknown key 'tokn_url'",
         "duplicate key 'base_url' (already set on line 12)",
         "placeholder {tenant} names no parameter",

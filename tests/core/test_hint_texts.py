@@ -14,10 +14,12 @@ from typing import get_args
 import httpx
 
 from workbench.core.api_hints import AuthFacts
+from workbench.core.auth.introspection import Introspection
 from workbench.core.auth.token_endpoint import MissingAccessToken, TokenRefused
 from workbench.core.errors import _HINTS, NetworkError, TokenEndpointError
 from workbench.core.negative_control import NegativeControl, apply
 from workbench.core.platforms.api import PlatformError
+from workbench.core.token_admin import introspected_verdict
 from workbench.core.verdict import (
     Outcome,
     Verdict,
@@ -133,6 +135,7 @@ def causes() -> dict[str, Verdict]:
         "cancelled": cancelled(),
         "bug": internal_error(ValueError()),
         "config": config_error("bad value"),
+        "token inactive": introspected_verdict(Introspection(False), "access_token"),
         "unproven": apply(Verdict("ok", "GET /me answered 200 OK"),
                           NegativeControl("key_value", "unproven", "ok", 200, "passed")),
     }

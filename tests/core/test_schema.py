@@ -33,7 +33,11 @@ def test_the_schema_is_draft_2020_12_and_describes_the_format() -> None:
         "client_credentials",
         "refresh_token",
         "authorization_code",
+        "password",
+        "jwt_bearer",
     ]
+    assert "private_key_jwt" in oauth2["properties"]["token_endpoint_auth_method"]["anyOf"][0][
+        "enum"]
     assert set(oauth2["required"]) == {"grant_type", "token_url"}
     source_items = schema["$defs"]["Section"]["properties"]["source"]["items"]
     assert {"$ref": "#/$defs/Authentication"} in source_items["oneOf"]

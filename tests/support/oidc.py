@@ -84,16 +84,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_provider() -> Iterator[Provider]:
-    """Start the provider; fail in CI when it is not installed (./dev.sh test installs it)."""
+def running_provider(env: dict[str, str] | None = None) -> Iterator[Provider]:
+    """Start the provider; fail in CI when it is not installed (./dev.sh test installs it).
+    `env` adds the server.mjs settings (signing clients' keys, mutual TLS files)."""
     if not NODE.exists() or not (FOLDER / "node_modules" / "oidc-provider").exists():
         message = "oidc-provider is not installed: run ./dev.sh test (npm install in tests/oidc)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     port = _free_port()
+    settings = dict(env or {})
+    if "WB_OIDC_TLS_CERT" in settings:
+        settings.setdefault("WB_OIDC_MTLS_PORT", str(_free_port()))
     process = subprocess.Popen([str(NODE), "server.mjs", str(port)], cwd=FOLDER,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, **settings})
     try:
         assert process.stdout is not None
         line = process.stdout.readline()

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from workbench.core.auth.signing_hints import signing_hint
 from workbench.core.www_authenticate import Challenge, parse_challenges
 
 QUOTE = 200  # characters of a server's own message quoted in a hint
@@ -37,20 +38,48 @@ class AuthFacts:
     granted_scopes: str = ""  # what the token endpoint said the token has
     redirect_uri: str = ""
     token_type_assumed: bool = False  # the token response named no token_type
+    client_auth: str = ""  # token_endpoint_auth_method in use (OAuth2)
+    assertion_audience: str = ""  # the aud signed assertions carried ("" = the token endpoint)
+    audience: str = ""  # oauth2_settings.audience / resource, as asked for
+    resources: str = ""
+    fresh_token: bool = False  # the token was obtained in this very run
+    token_audience: str = ""  # the aud a JWT access token names
 
 
 def unauthorized_hint(response: httpx.Response, auth: AuthFacts) -> str:
     """Why a 401, from the challenges and the body first, the auth type last."""
     challenges = parse_challenges(response.headers.get_list("www-authenticate"))
     sent = _sent_authorization(response)
-    return (_from_challenges(challenges, sent, auth)
+    hint = (signing_hint(response, auth.auth_type)
+            or _from_challenges(challenges, sent, auth)
             or _named_elsewhere(response, auth)
             or _by_auth_type(auth, sent))
+    return hint + _audience_hint(auth)
+
+
+def _audience_hint(auth: AuthFacts) -> str:
+    """A 401 right after a fresh token is rarely expiry: the token is usually for another API."""
+    if not auth.fresh_token or auth.auth_type != "oauth2":
+        return ""
+    has = f" (it names aud {auth.token_audience})" if auth.token_audience else ""
+    asked = [f"audience {auth.audience!r}" if auth.audience else "",
+             f"resource {auth.resources!r}" if auth.resources else ""]
+    if any(asked):
+        fix = (f"The token was asked for {' and '.join(a for a in asked if a)}{has}: check that "
+               "this is the identifier the API expects.")
+    else:
+        fix = (f"No audience or resource was asked for{has}: set oauth2_settings.audience (Auth0 "
+               "and others) or resource (RFC 8707) to the API's identifier.")
+    return (" The token was fetched moments ago, so it has not expired: a wrong audience is the "
+            f"usual cause of this 401. {fix}")
 
 
 def forbidden_hint(response: httpx.Response, auth: AuthFacts) -> str:
     """Why a 403: a missing scope the API names, another tenant, or a lacking permission."""
     challenges = parse_challenges(response.headers.get_list("www-authenticate"))
+    signed = signing_hint(response, auth.auth_type)
+    if signed is not None:
+        return signed
     for challenge in challenges:
         if challenge.param("error") == "insufficient_scope":
             return _insufficient_scope(challenge, auth)

@@ -329,7 +329,7 @@ def _auth_context(
         token_url = fill(entry.oauth2_settings.token_url, params, what="token_url")
     log.redactor.add_value(options.code_verifier or None)
     return AuthContext(log.redactor, token_url, options.on_token, options.token,
-                       options.code_verifier, params[BASE_URL])
+                       options.code_verifier, params[BASE_URL], log, options.settings.client_cert)
 
 
 def _request_url(exc: httpx.TransportError) -> str:

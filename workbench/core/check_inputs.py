@@ -14,7 +14,9 @@ from workbench.core.api_hints import AuthFacts
 from workbench.core.auth import OAuth2Flow, TokenSet
 from workbench.core.auth.token_endpoint import page_title
 from workbench.core.config.model import Blueprint, Step
+from workbench.core.errors import InputError
 from workbench.core.formspec import FormSpec
+from workbench.core.jwt import decode_jwt
 from workbench.core.templates import fill, join_url
 from workbench.core.transport import tag
 from workbench.core.verdict import Verdict
@@ -61,7 +63,8 @@ def clean_values(spec: FormSpec, values: dict[str, str]) -> tuple[dict[str, str]
         value = values.get(f.name, "")
         if value != value.strip() and f.group == "authentication":
             values[f.name] = value.strip()
-            warnings.append(f"Removed spaces or line breaks around {f.name}.")
+            if "-----BEGIN" not in value:  # a PEM's closing line break is as it should be
+                warnings.append(f"Removed spaces or line breaks around {f.name}.")
     token = values.get("bearer_token", "")
     if spec.auth_type == "bearer" and token.lower().startswith("bearer "):
         values["bearer_token"] = token[7:].strip()
@@ -84,7 +87,18 @@ def auth_facts(blueprint: Blueprint, values: Mapping[str, str]) -> AuthFacts:
         key_name=values.get("key_name", ""),
         key_value_prefixed=" " in key_value.strip(),
         redirect_uri=values.get("redirect_uri", ""),
+        client_auth=settings.client_auth_method if settings else "",
+        assertion_audience=(settings.assertion_audience if settings else ""),
+        audience=_filled(settings.audience or "", values) if settings else "",
+        resources=_filled(" ".join(settings.resources()), values) if settings else "",
     )
+
+
+def _filled(text: str, values: Mapping[str, str]) -> str:
+    try:
+        return fill(text, values, what="audience")
+    except InputError:
+        return text
 
 
 def with_token(facts: AuthFacts, auth: httpx.Auth | None) -> AuthFacts:
@@ -92,8 +106,12 @@ def with_token(facts: AuthFacts, auth: httpx.Auth | None) -> AuthFacts:
     token = auth.token if isinstance(auth, OAuth2Flow) else None
     if token is None:
         return facts
+    decoded = decode_jwt(token.access_token)
+    aud = (decoded.claims or {}).get("aud") if decoded else None
     return replace(facts, granted_scopes=token.scope or "",
-                   token_type_assumed=bool(token.raw) and "token_type" not in token.raw)
+                   token_type_assumed=bool(token.raw) and "token_type" not in token.raw,
+                   fresh_token=isinstance(auth, OAuth2Flow) and auth.fetched,
+                   token_audience=" ".join(aud) if isinstance(aud, list) else str(aud or ""))
 
 
 def warn_html_page(response: httpx.Response, verdict: Verdict) -> None:

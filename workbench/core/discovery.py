@@ -24,13 +24,15 @@ from workbench.core.config.model import Blueprint
 from workbench.core.diagnosis.findings import Finding
 from workbench.core.errors import InputError
 from workbench.core.formspec import form_spec
-from workbench.core.jws import LEEWAY, JwtRejected, verify_rs256
+from workbench.core.jws import LEEWAY, JwtRejected, verify_jwt
 from workbench.core.jwt import decode_jwt, numeric_date
 from workbench.core.templates import fill
 from workbench.core.transport import tag
 
 FLOW = "discovery"
 MAX_CANDIDATES = 4  # issuer guesses from the token URL's path, most specific first
+# Signature algorithms checked against the provider's keys; others are reported unverified.
+VERIFIED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 # What a provider that says nothing supports (RFC 8414 §2, OpenID Connect Discovery §3).
 DEFAULT_AUTH_METHODS = ("client_secret_basic",)
 DEFAULT_GRANTS = ("authorization_code", "implicit")
@@ -203,12 +205,14 @@ def verify_tokens(tokens: Mapping[str, str], jwks: Mapping[str, Any], issuer: st
         decoded = decode_jwt(token)
         if decoded is None or decoded.claims is None:
             continue  # opaque tokens have nothing to verify here
-        if decoded.algorithm != "RS256":
+        if decoded.algorithm not in VERIFIED_ALGORITHMS:
             found.append(Finding("jwt_not_verified", "info", f"The {name} is signed with "
-                                 f"{decoded.algorithm}; only RS256 is verified here", ""))
+                                 f"{decoded.algorithm}; only {', '.join(VERIFIED_ALGORITHMS)} "
+                                 "are verified here", ""))
             continue
         try:
-            claims = verify_rs256(token, jwks, now=moment - allowance)
+            claims = verify_jwt(token, jwks, algorithms=VERIFIED_ALGORITHMS,
+                                now=moment - allowance)
         except JwtRejected as exc:
             found.append(Finding("jwt_rejected", "error", f"The {name} does not verify "
                                  f"against the provider's keys: {exc}",

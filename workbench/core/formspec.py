@@ -21,8 +21,14 @@ Group = Literal["parameters", "authentication"]
 
 # Always secret, even when a config forgets `is_encrypted`.
 SECRET_NAMES = frozenset(
-    {"password", "bearer_token", "key_value", "client_secret", "refresh_token", "code"}
+    {"password", "bearer_token", "key_value", "client_secret", "refresh_token", "code",
+     "private_key", "secret_access_key", "session_token", "hmac_key"}
 )
+# Grants a form warns about (OAuth 2.0 Security BCP, RFC 9700 §2.4: must not be used).
+DEPRECATED_GRANTS = {
+    "password": "The password grant is deprecated (OAuth 2.0 Security BCP, RFC 9700): it "
+                "hands the user's password to the client and cannot do MFA. Use it only for "
+                "the legacy back-end that requires it."}
 
 _HELP = {
     "bearer_token": "Sent as 'Authorization: Bearer <token>'; do not type the 'Bearer ' prefix.",
@@ -36,6 +42,30 @@ _HELP = {
     "code": "An authorization code from the provider's redirect (single use, short-lived).",
     "redirect_uri": "The redirect URI registered for the client; must match exactly.",
     "authorization_url": "The provider's login page (the config does not name one).",
+    "private_key": "The client's private key, PEM (-----BEGIN PRIVATE KEY-----) or JWK; its "
+                   "public key is registered with the provider.",
+    "key_id": "The kid the provider registered the key under; empty: the JWK's own kid, or "
+              "none for a PEM key.",
+    "access_key_id": "The AWS access key id (AKIA… for an IAM user, ASIA… for temporary "
+                     "credentials, which also need the session token).",
+    "secret_access_key": "The secret access key that belongs to the access key id.",
+    "session_token": "Only for temporary credentials (ASIA…): the session token from STS, SSO "
+                     "or the console; sent as X-Amz-Security-Token.",
+    "region": "The AWS region the endpoint is in, such as eu-west-1.",
+    "service": "The signing name of the service: execute-api (API Gateway), s3, es, lambda…",
+    "hmac_key": "The shared secret the signature is computed with.",
+    "subject": "The sub of the JWT bearer assertion (the user or service account acted for); "
+               "empty: the client id.",
+}
+_SCHEME_HELP = {
+    ("digest", "username"): "The user name for HTTP Digest authentication.",
+    ("digest", "password"): "The password; Digest never sends it, only a hash of it.",
+    ("hmac", "key_id"): "The id of the key, if the API wants one (sent as the key id header "
+                        "or in the signature).",
+}
+_PASSWORD_GRANT_HELP = {
+    "username": "The resource owner's user name (password grant).",
+    "password": "The resource owner's password (password grant).",
 }
 
 
@@ -66,6 +96,12 @@ class FormSpec:
     auth_type: str | None = None
     grant_type: str | None = None
     response_key_map: Mapping[str, str] = field(default_factory=dict)
+    client_auth: str | None = None  # token_endpoint_auth_method, for OAuth2
+
+    @property
+    def deprecation(self) -> str:
+        """Why this connector's grant should not be used, or ""."""
+        return DEPRECATED_GRANTS.get(self.grant_type or "", "")
 
     def field(self, name: str) -> FormField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -110,10 +146,12 @@ def form_spec(blueprint: Blueprint) -> FormSpec:
     auth = blueprint.authentication
     if auth is None or auth.auth_type is None:
         return FormSpec(tuple(fields))
-    grant = auth.oauth2_settings.grant_type if auth.oauth2_settings else None
+    settings = auth.oauth2_settings
+    grant = settings.grant_type if settings else None
     vendor = vendor_scheme(auth.auth_type)
     fields += _vendor_fields(auth, vendor.fields) if vendor else _auth_fields(auth, grant)
-    return FormSpec(tuple(fields), auth.auth_type, grant, auth.key_map())
+    method = settings.client_auth_method if settings and not vendor else None
+    return FormSpec(tuple(fields), auth.auth_type, grant, auth.key_map(), method)
 
 
 def step_placeholders(blueprint: Blueprint) -> set[str]:
@@ -152,7 +190,26 @@ def _implied(auth: Authentication, grant: str | None) -> list[tuple[str, bool]]:
         return [("username", True), ("password", True)]
     if auth.auth_type == "api_key":
         return [("key_name", True), ("key_value", True)]
-    needed = [("client_id", True), ("client_secret", grant == "client_credentials")]
+    if auth.auth_type == "aws_sigv4":
+        return [("access_key_id", True), ("secret_access_key", True), ("session_token", False),
+                ("region", True), ("service", True)]
+    if auth.auth_type == "digest":
+        return [("username", True), ("password", True)]
+    if auth.auth_type == "hmac":
+        return [("key_id", False), ("hmac_key", True)]
+    settings = auth.oauth2_settings
+    method = settings.client_auth_method if settings else "client_secret_post"
+    needed = [("client_id", True)]
+    if method in ("client_secret_basic", "client_secret_post", "client_secret_jwt"):
+        # Public clients have no secret; client_credentials and client_secret_jwt need one.
+        needed.append(("client_secret", grant == "client_credentials"
+                       or method == "client_secret_jwt"))
+    if method == "private_key_jwt" or grant == "jwt_bearer":
+        needed += [("private_key", True), ("key_id", False)]
+    if grant == "jwt_bearer":
+        needed.append(("subject", False))
+    if grant == "password":
+        needed += [("username", True), ("password", True)]
     if grant == "refresh_token":
         needed.append(("refresh_token", True))
     if grant == "authorization_code":
@@ -181,10 +238,19 @@ def _auth_fields(auth: Authentication, grant: str | None) -> list[FormField]:
                 group="authentication",
                 required=required,
                 default=(entry.value or "") if entry else "",
-                help=(entry.description if entry and entry.description else _HELP.get(name, "")),
+                help=(entry.description if entry and entry.description
+                      else _help(name, grant, auth.auth_type)),
             )
         )
     return result
+
+
+def _help(name: str, grant: str | None, auth_type: str | None = None) -> str:
+    if (auth_type, name) in _SCHEME_HELP:
+        return _SCHEME_HELP[(auth_type or "", name)]
+    if grant == "password" and name in _PASSWORD_GRANT_HELP:
+        return _PASSWORD_GRANT_HELP[name]
+    return _HELP.get(name, "")
 
 
 def _vendor_fields(auth: Authentication, fields: tuple[FormField, ...]) -> list[FormField]:

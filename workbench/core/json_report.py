@@ -31,7 +31,7 @@ def commands() -> tuple[str, ...]:
     from workbench.core.platforms.registry import platforms
 
     added = [c.name for p in platforms().values() for c in p.commands]
-    return ("check", "authorize", *added, "validate", "har", "diff")
+    return ("check", "authorize", *added, "validate", "har", "diff", "token")
 
 
 def platform_outcomes() -> tuple[str, ...]:

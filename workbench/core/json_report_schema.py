@@ -166,6 +166,10 @@ def json_output_schema() -> dict[str, Any]:
                         "description": "check with several connectors: one object each"},
             # the platforms' commands (job, link)
             **{k: v for c in added for k, v in c.properties.items()},
+            # token introspect|revoke
+            "action": {"enum": ["introspect", "revoke"]},
+            "introspection": {"type": ["object", "null"], "required": ["active"],
+                              "description": "the provider's RFC 7662 answer, redacted"},
             # validate
             "files": {"type": "array", "items": {
                 "type": "object", "required": ["path", "ok", "name", "problems"],
@@ -183,6 +187,7 @@ def json_output_schema() -> dict[str, Any]:
             *(_for(c.name, list(c.required)) for c in added),
             _for("validate", ["files"]),
             *(_for(command, keys) for command, keys in support_requirements().items()),
+            _for("token", ["action", "introspection", "token", "oauth_error"]),
         ],
         "$defs": {"event": _event(), "token": _token(), "problem": _problem()},
     }

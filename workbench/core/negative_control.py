@@ -26,7 +26,8 @@ from workbench.core.auth.tokens import TokenSet
 from workbench.core.verdict import Verdict
 
 ACCESS_TOKEN = "access token"
-_MAIN_SECRET = {"bearer": "bearer_token", "basic_http": "password", "api_key": "key_value"}
+_MAIN_SECRET = {"bearer": "bearer_token", "basic_http": "password", "api_key": "key_value",
+                "aws_sigv4": "secret_access_key", "digest": "password", "hmac": "hmac_key"}
 # Outcomes that show the endpoint refused the wrong secret (some APIs answer 400 to a bad key).
 _REFUSED = ("unauthorized", "forbidden", "token_error", "bad_request")
 

@@ -19,6 +19,8 @@ SENSITIVE_HEADERS = frozenset(
         "x-access-token",
         "x-session-token",
         "x-csrf-token",
+        "dpop",  # a proof: short-lived and bound, but it carries the token's hash and a nonce
+        "x-amz-security-token",  # AWS session tokens
     }
 )
 SENSITIVE_KEYS = frozenset(

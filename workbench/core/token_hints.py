@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from workbench.core.api_hints import AuthFacts
+from workbench.core.auth.assertion_hints import assertion_hint
 from workbench.core.auth.token_endpoint import MissingAccessToken, TokenRefused
 from workbench.core.errors import TokenEndpointError
 from workbench.core.www_authenticate import parse_challenges
@@ -77,9 +78,19 @@ def _google_bad_request(_auth: AuthFacts) -> str:
             f"{AUTHORIZE_AGAIN}")
 
 
+def _dpop_required(_auth: AuthFacts) -> str:
+    return ("The provider wants DPoP proofs (RFC 9449) for this client: set dpop: true in "
+            "oauth2_settings.")
+
+
 def _oidc_provider_grant(auth: AuthFacts) -> str:
     if auth.grant_type == "refresh_token":
         return _revoked(auth)
+    if auth.grant_type in ("client_credentials", "password", "jwt_bearer"):
+        return ("The provider says only “grant request is invalid” (the wording of panva's "
+                "oidc-provider): for this grant that is a missing sender constraint — a client "
+                "registered for DPoP-bound tokens needs dpop: true, one for certificate-bound "
+                "tokens the client certificate — or a resource it does not serve.")
     return ("The provider says only “grant request is invalid” (the wording of panva's "
             "oidc-provider, behind many Node identity servers): the code was used already or "
             "expired, redirect_uri differs from the authorization request, or the PKCE "
@@ -151,6 +162,8 @@ _RULES: list[Rule] = [
     (r"malformed auth code", _malformed_code),
     (r"^invalid_grant bad request$", _google_bad_request),
     (r"^invalid_grant grant request is invalid$", _oidc_provider_grant),
+    (r"invalid_dpop_proof|dpop proof (jwt )?(is )?(missing|not provided|required)|"
+     r"requires? dpop", _dpop_required),
     (r"AADSTS65001|not consented|consent_required|consent required", _consent),
     (r"AADSTS7000215", _secret_id_not_value),
     (r"AADSTS7000218|is confidential: send its secret|client_secret is (required|missing)|"
@@ -178,6 +191,13 @@ def token_hint(error: TokenEndpointError, auth: AuthFacts) -> str:
         return "token_url looks wrong: the provider has no token endpoint there."
     code = (error.error or "").lower()
     said = f"{code} {error.error_description or ''}".strip()
+    if code in ("invalid_client", "invalid_grant"):
+        signed = assertion_hint(error.error_description or "", auth)
+        if signed is not None and (code == "invalid_client") != (auth.grant_type == "jwt_bearer"):
+            return signed
+    if code == "invalid_grant" and auth.grant_type == "password":
+        return ("The user name or password was refused (password grant). Check both; accounts "
+                "with MFA or federated sign-in cannot use this grant at all.")
     for pattern, cause in _RULES:
         if re.search(pattern, said, re.IGNORECASE):
             return cause(auth)

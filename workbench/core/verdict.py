@@ -41,6 +41,7 @@ Outcome = Literal[
     "cancelled",
     "unproven",  # it passed, and passed with a wrong secret too: the pass proves nothing
     "suspended", "unexpected_answer",  # platform accounts: a 412, an answer that is not JSON
+    "inactive",  # token introspect: the provider says the token is not active
 ]
 
 

@@ -23,6 +23,7 @@ from workbench.core.authorize import (
 from workbench.core.check import CheckOptions, CheckResult, renew_token, run_check
 from workbench.core.config import Blueprint
 from workbench.core.events import EventLog
+from workbench.core.token_admin import Action, token_action
 from workbench.core.token_reuse import TokenKeeper, inputs_digest
 from workbench.core.transport import TransportSettings
 from workbench.core.verdict import cancelled, internal_error
@@ -100,6 +101,21 @@ class CheckController(QObject):
 
         self._start(job, "Waiting for the confirmation on the other device…", connector_id,
                     blueprint, values, reuse=False)
+
+    def token_action(self, connector_id: str, blueprint: Blueprint, values: Mapping[str, str],
+                     action: Action) -> None:
+        """Introspect or revoke the kept token (one obtained now when none is kept); a token
+        revoked is forgotten."""
+        async def job(bp: Blueprint, given: Mapping[str, str], log: EventLog,
+                      options: CheckOptions) -> CheckResult:
+            result = await token_action(bp, given, log, options, action)
+            if action == "revoke" and result.verdict.ok:
+                self.clear_token(connector_id)
+            return result
+
+        doing = "Asking the provider about the token…" if action == "introspect" \
+            else "Revoking the token…"
+        self._start(job, doing, connector_id, blueprint, values)
 
     def clear_token(self, connector_id: str) -> None:
         self._tokens.forget(connector_id)

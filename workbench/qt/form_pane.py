@@ -93,7 +93,10 @@ class ConnectorForm(QScrollArea):
         for group, caption in groups:
             group_fields = [f for f in spec.fields if f.group == group]
             if group_fields:
-                column.addWidget(self._group(caption, group_fields, values))
+                box = self._group(caption, group_fields, values)
+                if group == "authentication" and spec.deprecation:
+                    _mark_deprecated(box, spec.deprecation)
+                column.addWidget(box)
         if not spec.fields:
             column.addWidget(QLabel("This connector needs no values: press Test connection."))
         column.addStretch(1)
@@ -232,11 +235,26 @@ def _text_of(widget: FieldWidget) -> str:
     return widget.text()
 
 
+def _mark_deprecated(box: QGroupBox, why: str) -> None:
+    """A warning above the fields of a grant that should not be used (the password grant)."""
+    warning = QLabel(f"⚠ {why}")
+    warning.setObjectName("deprecatedGrant")
+    warning.setWordWrap(True)
+    warning.setStyleSheet(f"color: {accent('warn')}; font-weight: bold;")
+    warning.setAccessibleName("Deprecated grant")
+    layout = box.layout()
+    assert isinstance(layout, QFormLayout)
+    layout.insertRow(0, warning)
+    box.setTitle(box.title().replace(")", ", deprecated)") if box.title().endswith(")")
+                 else box.title())
+
+
 def _auth_caption(spec: FormSpec) -> str:
     if spec.auth_type is None:
         return "Authentication"
     kind = {"bearer": "bearer token", "basic_http": "HTTP Basic", "api_key": "API key",
-            "oauth2": "OAuth2"}.get(spec.auth_type) or _plugin_caption(spec.auth_type)
+            "oauth2": "OAuth2", "aws_sigv4": "AWS Signature V4", "digest": "HTTP Digest",
+            "hmac": "HMAC request signature"}.get(spec.auth_type) or _plugin_caption(spec.auth_type)
     grant = f", {spec.grant_type.replace('_', ' ')}" if spec.grant_type else ""
     return f"Authentication ({kind}{grant})"
 

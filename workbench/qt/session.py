@@ -8,6 +8,7 @@ provider is the LoginController's (`qt.login_controller`), which this tells what
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 from keyring.backend import KeyringBackend
@@ -20,6 +21,7 @@ from workbench.core.formspec import FormSpec, form_spec
 from workbench.core.library import LibraryEntry
 from workbench.core.secrets import SecretStore
 from workbench.core.sesam import received_secrets
+from workbench.core.token_admin import Action, TokenActionResult
 from workbench.core.token_reuse import clock_time, describe_source
 from workbench.qt.aio import spawn
 from workbench.qt.check_controller import CheckController
@@ -69,6 +71,8 @@ class ConnectorSession(QObject):
         checks.sig_token_changed.connect(self._on_checks_token_changed)
         token_view.sig_refresh_requested.connect(self.renew)
         token_view.sig_clear_requested.connect(self._on_token_view_clear_requested)
+        token_view.sig_introspect_requested.connect(lambda: self.token_action("introspect"))
+        token_view.sig_revoke_requested.connect(lambda: self.token_action("revoke"))
 
     @property
     def entry(self) -> LibraryEntry | None:
@@ -191,6 +195,15 @@ class ConnectorSession(QObject):
             return
         self._checks.renew(entry.connector_id, entry.loaded.blueprint, self._form.values())
 
+    def token_action(self, action: Action) -> None:
+        """Introspect or revoke the token at the provider."""
+        entry = self._entry
+        if entry is None or entry.loaded is None or self._checks.busy:
+            return
+        self._run_for = entry.connector_id
+        self._checks.token_action(entry.connector_id, entry.loaded.blueprint,
+                                  self._form.values(), action)
+
     def forget(self) -> None:
         """Delete the saved values (keychain entries included) after asking."""
         entry = self._entry
@@ -214,6 +227,11 @@ class ConnectorSession(QObject):
         self._pane.banner.show_busy(doing)
 
     def _on_checks_finished(self, result: CheckResult) -> None:
+        if isinstance(result, TokenActionResult):  # the token pane's Introspect or Revoke
+            self._pane.banner.show_verdict(result.verdict, "")
+            if result.introspection is not None and self._token_view.token is not None:
+                self._token_view.set_introspection(result.introspection.lines(), time.time())
+            return
         if result.received:
             self._pane.received.show_received(result.received)
         verdict = result.verdict

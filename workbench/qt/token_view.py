@@ -3,6 +3,7 @@ and where it came from (this run, or an earlier one that the last run did not pr
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Literal
 
@@ -105,6 +106,10 @@ class TokenView(QWidget):
     """The user asked for a fresh token now."""
     sig_clear_requested = Signal()
     """The user asked to drop the token; the owner forgets it and calls `set_token(None)`."""
+    sig_introspect_requested = Signal()
+    """The user asked the provider about the token (RFC 7662)."""
+    sig_revoke_requested = Signal()
+    """The user asked the provider to revoke the token (RFC 7009)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,6 +144,20 @@ class TokenView(QWidget):
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Forget this token; the next check obtains a new one")
         self.clear_button.clicked.connect(self.sig_clear_requested)
+        self.introspect_button = QPushButton("Introspect")
+        self.introspect_button.setToolTip("Ask the provider whether this token is active, for "
+                                          "which client, scope and expiry (RFC 7662)")
+        self.introspect_button.clicked.connect(self.sig_introspect_requested)
+        self.revoke_button = QPushButton("Revoke")
+        self.revoke_button.setToolTip("Revoke this token at the provider (RFC 7009), then "
+                                      "check that it is dead")
+        self.revoke_button.clicked.connect(self.sig_revoke_requested)
+        self.introspection = QLabel()
+        self.introspection.setObjectName("tokenIntrospection")
+        self.introspection.setWordWrap(True)
+        self.introspection.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.introspection.setAccessibleName("What the provider says about the token")
+        self.introspection.setVisible(False)
 
         facts = QFormLayout()
         facts.addRow("Type", self.type_label)
@@ -148,6 +167,8 @@ class TokenView(QWidget):
         facts.addRow("Scope", self.scope)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.introspect_button)
+        buttons.addWidget(self.revoke_button)
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.clear_button)
 
@@ -165,6 +186,7 @@ class TokenView(QWidget):
         details.addWidget(self.provenance)
         details.addLayout(facts)
         details.addLayout(buttons)
+        details.addWidget(self.introspection)
         details.addWidget(self.claims_box, 1)
         details.addStretch(0)  # without claims, spare room goes below, not between the rows
 
@@ -182,6 +204,8 @@ class TokenView(QWidget):
 
     def set_token(self, token: TokenSet | None) -> None:
         """Show `token` (masked), or the empty state for None."""
+        if token is not self._token:
+            self.set_introspection(None)
         self._token = token
         self.empty.setVisible(token is None)
         self.details.setVisible(token is not None)
@@ -200,6 +224,20 @@ class TokenView(QWidget):
         self._expires_at = self._show_claims(token)
         self._on_tick_timeout()
         self._update_tick()
+
+    def set_introspection(self, lines: list[str] | None, when: float | None = None) -> None:
+        """Show what the provider said about the shown token (None hides it)."""
+        if not lines:
+            self.introspection.clear()
+            self.introspection.setVisible(False)
+            return
+        stamp = f" at {clock_time(when)}" if when is not None else ""
+        active = lines[0].startswith("active: true")
+        colour = accent("ok") if active else accent("fail")
+        rows = "<br>".join(html.escape(line) for line in lines)
+        self.introspection.setText(f"<b style='color: {colour}'>The provider says{stamp}:</b>"
+                                   f"<br>{rows}")
+        self.introspection.setVisible(True)
 
     def set_provenance(self, text: str, tone: Tone = "") -> None:
         """Say where the shown token came from; `warn` for one this run did not prove, `fail`

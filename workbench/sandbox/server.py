@@ -19,7 +19,10 @@ from aiohttp.typedefs import Handler
 from workbench.core.local_server import LOOPBACK_HOSTS, LocalServer, serve_local
 from workbench.core.platforms.registry import load_target, platforms
 from workbench.sandbox import (
+    aws,
     credentials,
+    digest_api,
+    hmac_api,
     oauth_server,
     protected_api,
     superoffice,
@@ -57,6 +60,11 @@ _CREDENTIALS = (
     ("SuperOffice partner private key", "SUPEROFFICE_PARTNER_PRIVATE_KEY in "
      "workbench/sandbox/credentials.py"),
     ("webCRM API token (authCode)", credentials.WEBCRM_API_KEY),
+    ("AWS access key id / secret", f"{aws.ACCESS_KEY_ID} / {aws.SECRET_ACCESS_KEY}"),
+    ("AWS temporary key / secret / session token",
+     f"{aws.TEMP_ACCESS_KEY_ID} / {aws.TEMP_SECRET_ACCESS_KEY} / {aws.SESSION_TOKEN}"),
+    ("Digest username / password", f"{digest_api.USERNAME} / {digest_api.PASSWORD}"),
+    ("HMAC key id / key", f"{hmac_api.KEY_ID} / {hmac_api.SECRET}"),
 )
 
 
@@ -117,6 +125,9 @@ def create_sandbox_app(tokens: TokenStore) -> web.Application:
         mount(f"/tripletex/{environment}", tripletex.create_tripletex_app(environment))
     mount("/superoffice", superoffice.create_superoffice_app())
     mount("/webcrm", webcrm.create_webcrm_app())
+    mount("/aws", aws.create_aws_app())
+    mount("/digest", digest_api.create_digest_app())
+    mount("/hmac", hmac_api.create_hmac_app())
     app[STAND_INS] = mounted
     return app
 
@@ -185,7 +196,7 @@ async def _serve_forever(host: str, port: int, tokens: TokenStore) -> None:
 async def index(request: web.Request) -> web.Response:
     """GET /: a plain HTML page listing the routes and the demo credentials."""
     routes = (protected_api.ROUTES + oauth_server.ROUTES + tripletex.ROUTES + superoffice.ROUTES
-              + webcrm.ROUTES)
+              + webcrm.ROUTES + aws.ROUTES + digest_api.ROUTES + hmac_api.ROUTES)
     route_rows = "".join(
         f"<tr><td>{m}</td><td><code>{html.escape(p)}</code></td><td>{html.escape(d)}</td></tr>"
         for m, p, d in routes

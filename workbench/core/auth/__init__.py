@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from workbench.core.auth.oauth2 import OAuth2Flow, OAuth2Grant, TokenCallback
+from workbench.core.auth.oauth2 import OAuth2Flow, TokenCallback
 from workbench.core.auth.plugins import vendor_scheme
 from workbench.core.auth.schemes import ApiKeyAuth, BearerAuth
-from workbench.core.auth.token_endpoint import ClientCredentials
 from workbench.core.auth.tokens import TokenSet
 from workbench.core.errors import InputError
 from workbench.core.redaction import Redactor
 
 if TYPE_CHECKING:
     from workbench.core.config.model import Authentication
+    from workbench.core.events import EventLog
 
 __all__ = [
     "AuthContext",
@@ -41,6 +41,13 @@ class AuthContext:
     token: TokenSet | None = None  # a token kept from an earlier run
     code_verifier: str = ""
     base_url: str = ""  # where the check's requests go, placeholders filled (or overridden)
+    log: EventLog | None = None  # for notes a scheme adds to the timeline
+    client_cert: str | None = None  # the PEM the transport presents (mutual TLS)
+
+    def note(self, text: str) -> None:
+        """Add a note to the run's timeline (what an assertion says, which certificate)."""
+        if self.log is not None:
+            self.log.note(text, flow="auth", step="auth")
 
 
 SchemeBuilder = Callable[["Authentication", Mapping[str, str], AuthContext], httpx.Auth]
@@ -89,27 +96,33 @@ def _api_key(entry: Authentication, values: Mapping[str, str], ctx: AuthContext)
 
 
 def _oauth2(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
-    settings = entry.oauth2_settings
-    assert settings is not None  # the model guarantees it for oauth2
-    for name in ("client_secret", "refresh_token", "code"):
-        ctx.redactor.add_value(values.get(name))
-    grant = OAuth2Grant(
-        grant_type=settings.grant_type,
-        token_url=ctx.token_url or settings.token_url,
-        client=ClientCredentials(
-            values.get("client_id", ""), values.get("client_secret", ""), settings.is_basic_auth
-        ),
-        scope=settings.scope_string(),
-        key_map=entry.key_map(),
-        refresh_token=values.get("refresh_token", ""),
-        code=values.get("code", ""),
-        redirect_uri=values.get("redirect_uri", ""),
-        code_verifier=ctx.code_verifier,
-    )
-    return OAuth2Flow(grant, redactor=ctx.redactor, on_token=ctx.on_token, token=ctx.token)
+    from workbench.core.auth.oauth2_setup import build_oauth2  # it imports this module
+
+    return build_oauth2(entry, values, ctx)
+
+
+def _aws_sigv4(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    from workbench.core.auth.aws_sigv4 import build_sigv4  # httpx-auth only when used
+
+    return build_sigv4(entry, values, ctx)
+
+
+def _digest(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    from workbench.core.auth.digest import build_digest
+
+    return build_digest(entry, values, ctx)
+
+
+def _hmac(entry: Authentication, values: Mapping[str, str], ctx: AuthContext) -> httpx.Auth:
+    from workbench.core.auth.hmac_signing import build_hmac  # it imports the config model
+
+    return build_hmac(entry, values, ctx)
 
 
 register_scheme("bearer", _bearer)
 register_scheme("basic_http", _basic)
 register_scheme("api_key", _api_key)
 register_scheme("oauth2", _oauth2)
+register_scheme("aws_sigv4", _aws_sigv4)
+register_scheme("digest", _digest)
+register_scheme("hmac", _hmac)

@@ -109,7 +109,8 @@ async def fetch_metadata(client: httpx.AsyncClient, issuer: str, *,
 
 
 async def _fetch(client: httpx.AsyncClient, url: str, flow: str) -> dict[str, Any] | None:
-    response = await client.get(url, timeout=METADATA_TIMEOUT,
+    # auth=None: metadata is public, and the client's own auth flow may be the one asking
+    response = await client.get(url, timeout=METADATA_TIMEOUT, auth=None,
                                 extensions=tag(flow, "provider metadata"))
     if response.status_code != 200:
         return None
@@ -137,3 +138,22 @@ def _mismatch(metadata: dict[str, Any], candidate: str, authorization_url: str,
 def _endpoint(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
+
+
+async def issuer_metadata(client: httpx.AsyncClient, issuer: str, *,
+                          flow: str) -> dict[str, Any] | None:
+    """The provider's metadata when it names `issuer`; None when there is none or it names
+    another issuer (RFC 8414 §3.3: then it must not be used). Never raises."""
+    found = await fetch_metadata(client, issuer, flow=flow)
+    if found is None:
+        return None
+    metadata = found[1]
+    return metadata if str(metadata["issuer"]).rstrip("/") == issuer.rstrip("/") else None
+
+
+def issuer_of(token_url: str, configured: str | None = None) -> str:
+    """The issuer to ask for metadata: the configured one, else the token URL's origin."""
+    if configured:
+        return configured
+    parts = urlsplit(token_url)
+    return f"{parts.scheme}://{parts.netloc}"

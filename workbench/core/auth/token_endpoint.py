@@ -9,18 +9,20 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import httpx
 
+from workbench.core.auth.assertions import CLIENT_ASSERTION_TYPE, AssertionSigner
 from workbench.core.auth.tokens import TokenSet
 from workbench.core.errors import TokenEndpointError
 from workbench.core.transport import tag
 
 SNIPPET = 200
+FormValue = str | Sequence[str]  # RFC 8707 allows `resource` more than once
 
 
 class TokenRefused(TokenEndpointError):
@@ -45,24 +47,41 @@ class MissingAccessToken(TokenEndpointError):
 
 @dataclass(frozen=True)
 class ClientCredentials:
-    """How the client authenticates at the token endpoint."""
+    """How the client authenticates at the token endpoint: a secret (Basic header or body),
+    a signed assertion (private_key_jwt, client_secret_jwt), or only its id (public clients,
+    mutual TLS, where the certificate is the credential)."""
 
     client_id: str
     client_secret: str = ""
     in_basic_header: bool = False  # Blueprint `is_basic_auth`
+    assertion: AssertionSigner | None = None
+    method: str = ""  # token_endpoint_auth_method, when the connector names one
+
+    @property
+    def auth_method(self) -> str:
+        """The RFC 7591 name of how this client authenticates."""
+        if self.method:
+            return self.method
+        if self.in_basic_header:
+            return "client_secret_basic"
+        return "client_secret_post" if self.client_secret else "none"
 
 
 def token_request(
     token_url: str,
-    grant: Mapping[str, str],
+    grant: Mapping[str, FormValue],
     client: ClientCredentials,
     *,
     step: str,
 ) -> httpx.Request:
-    """A form-encoded token request; client credentials in a Basic header or in the body."""
-    form = {k: v for k, v in grant.items() if v}
+    """A form-encoded token request with the client's authentication."""
+    form: dict[str, FormValue] = {k: v for k, v in grant.items() if v}
     headers = {"Accept": "application/json"}
-    if client.in_basic_header:
+    if client.assertion is not None:
+        form["client_id"] = client.client_id
+        form["client_assertion_type"] = CLIENT_ASSERTION_TYPE
+        form["client_assertion"] = client.assertion.sign(token_url)
+    elif client.in_basic_header:
         # RFC 6749 §2.3.1: form-encode id and secret before base64.
         pair = f"{quote(client.client_id, safe='')}:{quote(client.client_secret, safe='')}"
         headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()

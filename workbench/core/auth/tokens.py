@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.redaction import REDACTED
+
+if TYPE_CHECKING:
+    from workbench.core.auth.dpop import DPoPProver
 
 
 @dataclass(repr=False)
@@ -23,6 +26,7 @@ class TokenSet:
     obtained_at: float = field(default_factory=time.time)
     raw: dict[str, Any] = field(default_factory=dict)
     obtained_with: str = ""  # the grant that produced it (refresh_token, client_credentials, …)
+    dpop: DPoPProver | None = None  # the key a DPoP-bound token is bound to (memory only)
 
     @property
     def scheme(self) -> str:

@@ -21,12 +21,17 @@ from pydantic import (
 
 from workbench.core.auth.plugins import vendor_scheme, vendor_schemes
 
-BUILTIN_AUTH_TYPES = ("bearer", "basic_http", "api_key", "oauth2")
+BUILTIN_AUTH_TYPES = ("bearer", "basic_http", "api_key", "oauth2", "aws_sigv4", "digest", "hmac")
 # Vendor schemes (plugins) add names at run time, so the schema offers these and allows more.
 AuthType = Annotated[str, WithJsonSchema({
     "anyOf": [{"enum": [*BUILTIN_AUTH_TYPES, "tripletex", "superoffice-ticket", "jwt"]},
               {"type": "string", "description": "A scheme added by an installed plugin."}]})]
-GrantType = Literal["client_credentials", "refresh_token", "authorization_code"]
+GrantType = Literal["client_credentials", "refresh_token", "authorization_code", "password",
+                    "jwt_bearer"]
+ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "client_secret_jwt",
+                           "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth",
+                           "none"]
+SigningAlg = Literal["RS256", "PS256", "ES256", "HS256"]
 ParameterType = Literal[
     "string", "integer", "boolean", "date_range", "list", "multiselect", "authentication"
 ]
@@ -40,7 +45,11 @@ IMPLIED_AUTH_FIELDS: dict[str, tuple[str, ...]] = {
     "bearer": ("bearer_token",),
     "basic_http": ("username", "password"),
     "api_key": ("key_name", "key_value"),
-    "oauth2": ("client_id", "client_secret", "refresh_token", "code", "redirect_uri"),
+    "oauth2": ("client_id", "client_secret", "refresh_token", "code", "redirect_uri",
+               "username", "password", "private_key", "key_id", "subject"),
+    "aws_sigv4": ("access_key_id", "secret_access_key", "session_token", "region", "service"),
+    "digest": ("username", "password"),
+    "hmac": ("key_id", "hmac_key"),
 }
 
 # Text the user may write unquoted (`8080`, `true`): accepted, and turned back into text.
@@ -97,6 +106,86 @@ class OAuth2Settings(_Open):
     issuer: str | None = Field(
         default=None, description="The provider's issuer (RFC 9207): a login's redirect must come "
         "from it. Default: learned from the metadata at the authorization URL's origin.")
+    token_endpoint_auth_method: ClientAuthMethod | None = Field(
+        default=None, description="How the client authenticates at the token endpoint. Default: "
+        "client_secret_basic with is_basic_auth, else client_secret_post (none without a "
+        "secret). private_key_jwt and client_secret_jwt sign an assertion (RFC 7523); "
+        "tls_client_auth and self_signed_tls_client_auth use the client certificate (RFC 8705).")
+    signing_alg: SigningAlg | None = Field(
+        default=None, description="Algorithm of client assertions and JWT bearer assertions. "
+        "Default: the key's (RS256 for RSA, ES256 for EC P-256); HS256 for client_secret_jwt.")
+    assertion_audience: str = Field(
+        default="token_endpoint", description="The aud of signed assertions: token_endpoint (the "
+        "URL the request goes to), issuer (oauth2_settings.issuer), or a URL of its own.")
+    assertion_claims: dict[str, Text] = Field(
+        default_factory=dict, description="Extra claims of a jwt_bearer assertion (Google "
+        "service accounts want scope here).")
+    audience: str | None = Field(
+        default=None, description="The API the token is for, as Auth0 and others name it: sent "
+        "as audience with token and authorization requests.")
+    resource: str | list[str] | None = Field(
+        default=None, description="RFC 8707 resource indicator(s): the API URL(s) the token is "
+        "for, sent as resource with token and authorization requests.")
+    dpop: bool = Field(
+        default=False, description="Bind tokens to a key with DPoP proofs (RFC 9449) on token "
+        "requests and API calls; a server nonce (use_dpop_nonce) is retried once.")
+    use_mtls_endpoint_aliases: bool = Field(
+        default=True, description="With tls_client_auth/self_signed_tls_client_auth, send token "
+        "(and introspection, revocation) requests to the metadata's mtls_endpoint_aliases.")
+    introspection_url: str | None = Field(
+        default=None, description="RFC 7662 introspection endpoint. Default: from the metadata.")
+    revocation_url: str | None = Field(
+        default=None, description="RFC 7009 revocation endpoint. Default: from the metadata.")
+
+    @field_validator("assertion_claims", mode="before")
+    @classmethod
+    def _claims_to_text(cls, claims: Any) -> Any:
+        if isinstance(claims, dict):
+            return {k: _scalar_text(v) for k, v in claims.items()}
+        return claims
+
+    @model_validator(mode="after")
+    def _check_client_auth(self) -> OAuth2Settings:
+        method = self.token_endpoint_auth_method
+        if self.is_basic_auth and method not in (None, "client_secret_basic"):
+            raise ValueError(f"is_basic_auth: true sends a client secret in a Basic header; it "
+                             f"cannot go with token_endpoint_auth_method {method}")
+        if method == "client_secret_jwt" and self.signing_alg not in (None, "HS256"):
+            raise ValueError("client_secret_jwt signs with the client secret: signing_alg must "
+                             "be HS256 (use private_key_jwt for RS256, PS256 or ES256)")
+        if method == "private_key_jwt" and self.signing_alg == "HS256":
+            raise ValueError("private_key_jwt signs with a private key: signing_alg HS256 is "
+                             "client_secret_jwt")
+        if self.assertion_audience == "issuer" and not self.issuer:
+            raise ValueError("assertion_audience: issuer needs oauth2_settings.issuer")
+        return self
+
+    @property
+    def client_auth_method(self) -> str:
+        """The effective token_endpoint_auth_method (before knowing if there is a secret)."""
+        if self.token_endpoint_auth_method:
+            return self.token_endpoint_auth_method
+        return "client_secret_basic" if self.is_basic_auth else "client_secret_post"
+
+    @property
+    def uses_mtls(self) -> bool:
+        """The client certificate is the client's credential (RFC 8705)."""
+        return self.client_auth_method in ("tls_client_auth", "self_signed_tls_client_auth")
+
+    def resources(self) -> list[str]:
+        """The resource indicators, as a list."""
+        if isinstance(self.resource, list):
+            return [r for r in self.resource if r]
+        return [self.resource] if self.resource else []
+
+    def target_params(self) -> dict[str, str | list[str]]:
+        """audience and resource, for token requests."""
+        params: dict[str, str | list[str]] = {}
+        if self.audience:
+            params["audience"] = self.audience
+        if self.resources():
+            params["resource"] = self.resources()
+        return params
 
     def scope_string(self) -> str:
         """Scopes as the space-separated string the token endpoint expects."""
@@ -105,8 +194,57 @@ class OAuth2Settings(_Open):
         return " ".join((self.scopes or "").split())
 
     def extra_authorization_params(self) -> dict[str, str]:
-        """Extra keys (prompt, audience, access_type, …) for the authorization request."""
-        return {k: str(v) for k, v in (self.model_extra or {}).items() if v is not None}
+        """Extra keys (prompt, access_type, …), audience and the (first) resource indicator,
+        for the authorization request."""
+        params = {k: str(v) for k, v in (self.model_extra or {}).items() if v is not None}
+        if self.audience:
+            params["audience"] = self.audience
+        if self.resources():
+            params["resource"] = self.resources()[0]
+        return params
+
+
+class AwsSigV4Settings(_Open):
+    """`aws_sigv4` of an aws_sigv4 entry (region, service and keys are form fields)."""
+
+    unsigned_payload: bool = Field(
+        default=False, description="S3 only: send x-amz-content-sha256: UNSIGNED-PAYLOAD "
+        "instead of signing the body's hash.")
+
+
+HmacComponent = Annotated[str, Field(
+    pattern=r"^(method|path|path_only|query|host|timestamp|nonce|key_id|body|body_sha256|"
+            r"body_sha256_base64|body_md5_base64|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|literal:.*)$")]
+
+
+class HmacSettings(_Open):
+    """`hmac` of an hmac entry: what is signed, how, and where the signature goes."""
+
+    algorithm: Literal["sha256", "sha512", "sha1"] = "sha256"
+    components: list[HmacComponent] = Field(
+        default_factory=lambda: ["method", "path", "timestamp", "nonce", "body_sha256"],
+        description="What is signed, in order, joined by separator: method, path (with the "
+        "query), path_only, query, host, timestamp, nonce, key_id, body, body_sha256 (hex), "
+        "body_sha256_base64, body_md5_base64, header:<name>, literal:<text>.")
+    separator: str = Field(default="\n", description="Between components.")
+    encoding: Literal["hex", "base64", "base64url"] = Field(
+        default="base64", description="How the signature is written.")
+    key_encoding: Literal["text", "base64", "hex"] = Field(
+        default="text", description="How hmac_key is given: as text, or the key's bytes in "
+        "base64 or hex (a key shown as base64 is usually meant as bytes).")
+    signature_header: str = Field(default="X-Signature", description="Header of the signature.")
+    signature_format: str = Field(
+        default="{signature}", description="The header's value; {signature} and {key_id} are "
+        "filled (e.g. 'HMAC {key_id}:{signature}').")
+    timestamp_header: str | None = Field(default="X-Timestamp",
+                                         description="Header of the timestamp; null for none.")
+    timestamp_format: Literal["unix", "unix_ms", "iso8601", "http_date"] = "unix"
+    nonce_header: str | None = Field(default="X-Nonce", description="Header of a unique "
+                                     "nonce per request; null for none.")
+    key_id_header: str | None = Field(default=None, description="Header of key_id, if any.")
+    body_digest_header: str | None = Field(
+        default=None, description="Also send the body's SHA-256 (hex) in this header "
+        "(X-Content-SHA256).")
 
 
 class Parameter(_Open):
@@ -134,6 +272,8 @@ class Authentication(_Open):
     auth_type: AuthType | None = None
     location: Literal["header", "query_param"] | None = None
     oauth2_settings: OAuth2Settings | None = None
+    aws_sigv4: AwsSigV4Settings | None = None
+    hmac: HmacSettings | None = None
     fields: list[FieldEntry] = Field(default_factory=list)
 
     @field_validator("auth_type")
@@ -156,6 +296,9 @@ class Authentication(_Open):
             )
         if self.location is not None and self.auth_type != "api_key":
             raise ValueError("location only applies to auth_type api_key")
+        for block in ("aws_sigv4", "hmac"):
+            if getattr(self, block) is not None and self.auth_type != block:
+                raise ValueError(f"{block} only applies to auth_type {block}")
         names = [f.name for f in self.fields]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

@@ -25,7 +25,7 @@ from workbench.core.auth.tokens import TokenSet
 from workbench.core.config.model import Authentication
 from workbench.core.errors import InputError, TokenEndpointError
 from workbench.core.formspec import FormField
-from workbench.core.jws import JwtRejected, verify_rs256
+from workbench.core.jws import JwtRejected, verify_jwt
 from workbench.core.jwt import decode_jwt
 from workbench.core.redaction import Redactor
 from workbench.core.transport import tag
@@ -151,7 +151,7 @@ class SuperOfficeTicket(httpx.Auth):
                 "this machine's clock (the signed token carries the UTC time).",
                 status=response.status_code)
         try:
-            claims = verify_rs256(answer["Token"], jwks, audience=f"spn:{self._client_id}")
+            claims = verify_jwt(answer["Token"], jwks, audience=f"spn:{self._client_id}")
         except JwtRejected as exc:
             raise TokenEndpointError(f"The system user token SuperOffice returned cannot be "
                                      f"trusted: {exc}.", status=response.status_code) from None
